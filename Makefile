@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`. Everything else is for developers.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DB     ?= var/exposure.duckdb
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: run test check lint typecheck bench openapi clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "exposure-screen needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## run: build the database from the bundled data if absent, score it, and serve on http://$(HOST):$(PORT)
+run: $(VENV)/.installed
+	@if [ ! -f "$(DB)" ]; then $(BIN)/exposure --db $(DB) init && $(BIN)/exposure --db $(DB) score; fi
+	$(BIN)/exposure --db $(DB) serve --host $(HOST) --port $(PORT)
+
+## test: set up and run the test suite (CI runs exactly this)
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+## check: lint and type-check
+check: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy service scoring datasets bench tests
+
+## bench: the benchmarks, each printing ratios against a baseline measured in the same run
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
+## openapi: regenerate the committed OpenAPI contract
+openapi: $(VENV)/.installed
+	$(BIN)/exposure export-openapi openapi/openapi.json
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,1 @@
+"""The data layer: where data comes from and how it lands in DuckDB."""

@@ -1,0 +1,86 @@
+"""The bridge between the store and the scoring pipeline: tables out as Arrow-backed Polars frames,
+results back in one transaction. The only place scoring results meet DuckDB."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import duckdb
+import polars as pl
+
+from scoring import ScoreResult, StoreFrames
+
+STORE_TABLES = (
+    "transactions",
+    "awards",
+    "subawards",
+    "evidence",
+    "firms",
+    "firm_identifiers",
+    "firm_aliases",
+    "ownership",
+)
+
+
+def read_frames(con: duckdb.DuckDBPyConnection) -> StoreFrames:
+    """Every table the pipeline reads, fetched through Arrow (no row-by-row copies)."""
+    frames = {table: con.sql(f"SELECT * FROM {table}").pl().lazy() for table in STORE_TABLES}
+    return StoreFrames(**frames)
+
+
+_CONTRIBUTION_COLUMNS = """
+    parent_id, as_of, methodology_version, link_id, link_kind, source_key, award_key, source_url, via_firm_id,
+    path, matched_by, matched_value, recipient_name, agency_code, category, category_source, link_date, is_direct,
+    CAST(amount_cents AS DECIMAL(18,0)) / 100, CAST(share_cents AS DECIMAL(18,0)) / 100,
+    CAST(weighted_amount_cents AS DECIMAL(18,0)) / 100,
+    category_severity, agency_weight, recency_weight, evidence_confidence_weight, ownership_share,
+    channel_weight, contribution, description
+"""
+
+
+def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: date, methodology_version: str) -> None:
+    """Replace the results for (as_of, methodology version); other dates stay, so history can be queried."""
+    scored_at = datetime.now(UTC).replace(tzinfo=None)
+    contributions = result.contributions.with_columns(
+        pl.lit(as_of).alias("as_of"), pl.lit(methodology_version).alias("methodology_version")
+    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in ("scores", "contributions", "unattributed", "unmapped_categories"):
+            con.execute(
+                f"DELETE FROM {table} WHERE as_of = ? AND methodology_version = ?",
+                [as_of, methodology_version],
+            )
+        con.register("_scores", result.scores.to_arrow())
+        con.execute(
+            """
+            INSERT INTO scores
+            SELECT firm_id, as_of, methodology_version, firm_name, in_registry, score, tier,
+                   obligated_total, direct_total, indirect_total, ice_total, cbp_total, other_dhs_total,
+                   weighted_total, link_count, award_count, evidence_count,
+                   CAST(by_agency AS JSON), CAST(by_category AS JSON), CAST(by_subsidiary AS JSON),
+                   revenue_share, revenue_band, revenue_basis, ?
+            FROM _scores
+            """,
+            [scored_at],
+        )
+        con.register("_contributions", contributions.to_arrow())
+        con.execute(f"INSERT INTO contributions SELECT {_CONTRIBUTION_COLUMNS} FROM _contributions")
+        con.register("_unattributed", result.unattributed.to_arrow())
+        con.execute(
+            "INSERT INTO unattributed SELECT ?, ?, link_kind, records, amount FROM _unattributed",
+            [as_of, methodology_version],
+        )
+        con.register("_unmapped", result.unmapped_categories.to_arrow())
+        con.execute(
+            "INSERT INTO unmapped_categories SELECT ?, ?, psc_code, psc_description, naics_code, naics_description,"
+            " links, amount_cents / 100 FROM _unmapped",
+            [as_of, methodology_version],
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for view in ("_scores", "_contributions", "_unattributed", "_unmapped"):
+            con.unregister(view)

@@ -1,0 +1,313 @@
+-- Every table of the exposure store, in one place.
+-- Money is DECIMAL(18,2): exact to the cent, so reloads and sums are deterministic.
+-- Each loaded row keeps `source_id` and `source_line`, so every number traces to a file and a line.
+
+CREATE SEQUENCE IF NOT EXISTS source_id_seq START 1;
+
+-- Every file loaded, with its accounting: rows_read = rows_inserted + rows_updated + rows_duplicate + rows_quarantined.
+CREATE TABLE IF NOT EXISTS sources (
+    source_id        INTEGER PRIMARY KEY DEFAULT nextval('source_id_seq'),
+    kind             VARCHAR NOT NULL,
+    file_name        VARCHAR NOT NULL,
+    sha256           VARCHAR NOT NULL,
+    publisher        VARCHAR,
+    licence          VARCHAR,
+    source_url       VARCHAR,
+    loaded_at        TIMESTAMP NOT NULL,
+    rows_read        BIGINT NOT NULL,
+    rows_inserted    BIGINT NOT NULL,
+    rows_updated     BIGINT NOT NULL,
+    rows_duplicate   BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    unknown_columns  VARCHAR[],
+    UNIQUE (sha256, kind)
+);
+
+-- Rows that could not be loaded, with the reason. raw_row is the CSV line (structural errors) or the row as JSON.
+CREATE TABLE IF NOT EXISTS quarantine (
+    source_id   INTEGER NOT NULL,
+    line        BIGINT,
+    raw_row     VARCHAR,
+    reason      VARCHAR NOT NULL
+);
+
+-- The DHS agency hierarchy with USAspending's codes (department 070, sub-tiers 7000-7062).
+CREATE TABLE IF NOT EXISTS agencies (
+    agency_code   VARCHAR PRIMARY KEY,
+    name          VARCHAR NOT NULL,
+    abbreviation  VARCHAR,
+    level         VARCHAR NOT NULL CHECK (level IN ('department', 'subtier')),
+    parent_code   VARCHAR,
+    active        BOOLEAN NOT NULL,
+    source_url    VARCHAR NOT NULL,
+    row_hash      VARCHAR NOT NULL,
+    source_id     INTEGER,
+    source_line   BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS firms (
+    firm_id          VARCHAR PRIMARY KEY,
+    name             VARCHAR NOT NULL,
+    country_code     VARCHAR,
+    province         VARCHAR,
+    city             VARCHAR,
+    listing_status   VARCHAR,
+    annual_revenue   DECIMAL(18,2),
+    revenue_currency VARCHAR,
+    revenue_year     INTEGER,
+    revenue_basis    VARCHAR,
+    description      VARCHAR,
+    source_url       VARCHAR NOT NULL,
+    source_publisher VARCHAR,
+    row_hash         VARCHAR NOT NULL,
+    source_id        INTEGER,
+    source_line      BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS firm_identifiers (
+    identifier_key VARCHAR PRIMARY KEY,  -- scheme|value|exchange
+    firm_id        VARCHAR NOT NULL,
+    scheme         VARCHAR NOT NULL,
+    value          VARCHAR NOT NULL,
+    exchange       VARCHAR,
+    source_url     VARCHAR NOT NULL,
+    row_hash       VARCHAR NOT NULL,
+    source_id      INTEGER,
+    source_line    BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS firm_aliases (
+    alias_key   VARCHAR PRIMARY KEY,  -- firm_id|alias
+    firm_id     VARCHAR NOT NULL,
+    alias       VARCHAR NOT NULL,
+    language    VARCHAR,
+    alias_kind  VARCHAR,
+    source_url  VARCHAR NOT NULL,
+    row_hash    VARCHAR NOT NULL,
+    source_id   INTEGER,
+    source_line BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS ownership (
+    ownership_key    VARCHAR PRIMARY KEY,  -- child|parent|valid_from
+    child_firm_id    VARCHAR NOT NULL,
+    parent_firm_id   VARCHAR NOT NULL,
+    share            DECIMAL(7,6),         -- fraction 0..1 when known
+    relation         VARCHAR NOT NULL,
+    valid_from       DATE,
+    valid_to         DATE,
+    source_url       VARCHAR NOT NULL,
+    source_publisher VARCHAR,
+    confidence       VARCHAR,
+    row_hash         VARCHAR NOT NULL,
+    source_id        INTEGER,
+    source_line      BIGINT
+);
+
+-- Contract prime transactions from every transaction-level format (bulk download, search export, 2018 download).
+CREATE TABLE IF NOT EXISTS transactions (
+    transaction_key                 VARCHAR PRIMARY KEY,
+    contract_award_unique_key       VARCHAR NOT NULL,
+    award_id_piid                   VARCHAR,
+    modification_number             VARCHAR,
+    transaction_number              VARCHAR,
+    parent_award_id_piid            VARCHAR,
+    parent_award_agency_id          VARCHAR,
+    action_date                     DATE NOT NULL,
+    federal_action_obligation       DECIMAL(18,2) NOT NULL,
+    awarding_agency_code            VARCHAR,
+    awarding_sub_agency_code        VARCHAR,
+    awarding_sub_agency_name        VARCHAR,
+    funding_sub_agency_code         VARCHAR,
+    recipient_uei                   VARCHAR,
+    recipient_duns                  VARCHAR,
+    recipient_name                  VARCHAR,
+    recipient_parent_uei            VARCHAR,
+    recipient_parent_duns           VARCHAR,
+    recipient_parent_name           VARCHAR,
+    cage_code                       VARCHAR,
+    recipient_country_code          VARCHAR,
+    recipient_state_code            VARCHAR,
+    domestic_or_foreign_entity      VARCHAR,
+    product_or_service_code         VARCHAR,
+    product_or_service_description  VARCHAR,
+    naics_code                      VARCHAR,
+    naics_description               VARCHAR,
+    transaction_description         VARCHAR,
+    source_kind                     VARCHAR NOT NULL,
+    row_hash                        VARCHAR NOT NULL,
+    source_id                       INTEGER NOT NULL,
+    source_line                     BIGINT
+);
+
+-- Prime award summaries (lifetime totals) from USAspending downloads and the bundled key awards.
+CREATE TABLE IF NOT EXISTS awards (
+    contract_award_unique_key       VARCHAR PRIMARY KEY,
+    award_id_piid                   VARCHAR,
+    parent_award_id_piid            VARCHAR,
+    total_obligated_amount          DECIMAL(18,2) NOT NULL,
+    amount_basis                    VARCHAR,
+    potential_total_value           DECIMAL(18,2),
+    award_base_action_date          DATE,
+    award_latest_action_date        DATE,
+    awarding_agency_code            VARCHAR,
+    awarding_sub_agency_code        VARCHAR,
+    awarding_sub_agency_name        VARCHAR,
+    recipient_uei                   VARCHAR,
+    recipient_duns                  VARCHAR,
+    recipient_name                  VARCHAR,
+    recipient_parent_uei            VARCHAR,
+    recipient_parent_name           VARCHAR,
+    cage_code                       VARCHAR,
+    recipient_country_code          VARCHAR,
+    recipient_state_code            VARCHAR,
+    domestic_or_foreign_entity      VARCHAR,
+    product_or_service_code         VARCHAR,
+    product_or_service_description  VARCHAR,
+    naics_code                      VARCHAR,
+    naics_description               VARCHAR,
+    award_description               VARCHAR,
+    source_url                      VARCHAR,
+    source_kind                     VARCHAR NOT NULL,
+    row_hash                        VARCHAR NOT NULL,
+    source_id                       INTEGER NOT NULL,
+    source_line                     BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS subawards (
+    subaward_key                    VARCHAR PRIMARY KEY,  -- report id|subaward number
+    prime_award_unique_key          VARCHAR NOT NULL,
+    prime_award_piid                VARCHAR,
+    prime_awarding_sub_agency_code  VARCHAR,
+    prime_awarding_sub_agency_name  VARCHAR,
+    prime_awardee_uei               VARCHAR,
+    prime_awardee_name              VARCHAR,
+    prime_awardee_parent_uei        VARCHAR,
+    prime_awardee_parent_name       VARCHAR,
+    subaward_report_id              VARCHAR NOT NULL,
+    subaward_number                 VARCHAR NOT NULL,
+    subaward_amount                 DECIMAL(18,2) NOT NULL,
+    subaward_action_date            DATE NOT NULL,
+    subawardee_uei                  VARCHAR,
+    subawardee_duns                 VARCHAR,
+    subawardee_name                 VARCHAR,
+    subawardee_parent_uei           VARCHAR,
+    subawardee_parent_name          VARCHAR,
+    subawardee_country_code         VARCHAR,
+    prime_award_naics_code          VARCHAR,
+    prime_award_naics_description   VARCHAR,
+    subaward_description            VARCHAR,
+    source_kind                     VARCHAR NOT NULL,
+    row_hash                        VARCHAR NOT NULL,
+    source_id                       INTEGER NOT NULL,
+    source_line                     BIGINT
+);
+
+-- Company-agency links from documents (news, filings), curated in our own words.
+CREATE TABLE IF NOT EXISTS evidence (
+    evidence_id      VARCHAR PRIMARY KEY,
+    firm_id          VARCHAR NOT NULL,
+    agency_code      VARCHAR,
+    kind             VARCHAR NOT NULL CHECK (kind IN ('contract', 'property', 'software', 'export')),
+    category         VARCHAR,              -- what was sold, in the methodology's categories
+    status           VARCHAR NOT NULL CHECK (status IN ('reported', 'intended', 'active', 'completed', 'cancelled')),
+    channel          VARCHAR NOT NULL CHECK (channel IN ('direct', 'reseller', 'joint_venture')),
+    channel_party    VARCHAR,
+    channel_share    DECIMAL(7,6),
+    amount           DECIMAL(18,2),
+    currency         VARCHAR,
+    event_date       DATE,
+    summary          VARCHAR NOT NULL,
+    publisher        VARCHAR NOT NULL,
+    published_date   DATE,
+    url              VARCHAR NOT NULL,
+    confidence       VARCHAR NOT NULL CHECK (confidence IN ('high', 'medium', 'low')),
+    company_response VARCHAR,
+    award_key        VARCHAR,
+    row_hash         VARCHAR NOT NULL,
+    source_id        INTEGER,
+    source_line      BIGINT
+);
+
+-- Per-firm results written by `exposure score`, kept by (firm, as_of, methodology version).
+CREATE TABLE IF NOT EXISTS scores (
+    firm_id              VARCHAR NOT NULL,
+    as_of                DATE NOT NULL,
+    methodology_version  VARCHAR NOT NULL,
+    firm_name            VARCHAR,
+    in_registry          BOOLEAN NOT NULL,
+    score                DOUBLE NOT NULL,
+    tier                 VARCHAR NOT NULL,
+    obligated_total      DECIMAL(18,2) NOT NULL,   -- the firm's share of obligations, direct + indirect
+    direct_total         DECIMAL(18,2) NOT NULL,
+    indirect_total       DECIMAL(18,2) NOT NULL,   -- subawards
+    ice_total            DECIMAL(18,2) NOT NULL,
+    cbp_total            DECIMAL(18,2) NOT NULL,
+    other_dhs_total      DECIMAL(18,2) NOT NULL,
+    weighted_total       DECIMAL(18,2) NOT NULL,   -- sum of contributions
+    link_count           BIGINT NOT NULL,
+    award_count          BIGINT NOT NULL,
+    evidence_count       BIGINT NOT NULL,
+    by_agency            JSON,
+    by_category          JSON,
+    by_subsidiary        JSON,
+    revenue_share        DOUBLE,                   -- percent of annual revenue, trailing 365 days
+    revenue_band         VARCHAR,
+    revenue_basis        VARCHAR,                  -- actual | estimated
+    scored_at            TIMESTAMP NOT NULL,
+    PRIMARY KEY (firm_id, as_of, methodology_version)
+);
+
+-- One row per (firm, link): the factors of each contribution, adding back up to the firm's totals.
+CREATE TABLE IF NOT EXISTS contributions (
+    firm_id                     VARCHAR NOT NULL,
+    as_of                       DATE NOT NULL,
+    methodology_version         VARCHAR NOT NULL,
+    link_id                     VARCHAR NOT NULL,
+    link_kind                   VARCHAR NOT NULL,
+    source_key                  VARCHAR NOT NULL,
+    award_key                   VARCHAR,
+    source_url                  VARCHAR,
+    via_firm_id                 VARCHAR NOT NULL,   -- the registry firm (often a U.S. subsidiary) the record matched
+    ownership_path              VARCHAR[],
+    matched_by                  VARCHAR,
+    matched_value               VARCHAR,
+    recipient_name              VARCHAR,
+    agency_code                 VARCHAR,
+    category                    VARCHAR NOT NULL,
+    category_source             VARCHAR NOT NULL,
+    link_date                   DATE,
+    is_direct                   BOOLEAN NOT NULL,
+    amount                      DECIMAL(18,2) NOT NULL,   -- as recorded
+    share_amount                DECIMAL(18,2) NOT NULL,   -- the firm's share of the obligation
+    weighted_amount             DECIMAL(18,2) NOT NULL,   -- amount the weights apply to (nominal for documents)
+    category_severity           DOUBLE NOT NULL,
+    agency_weight               DOUBLE NOT NULL,
+    recency_weight              DOUBLE NOT NULL,
+    evidence_confidence         DOUBLE NOT NULL,
+    ownership_share             DOUBLE NOT NULL,
+    channel_weight              DOUBLE NOT NULL,
+    contribution                DOUBLE NOT NULL,
+    description                 VARCHAR
+);
+
+-- Records that matched no firm, counted so nothing is silently dropped.
+CREATE TABLE IF NOT EXISTS unattributed (
+    as_of                DATE NOT NULL,
+    methodology_version  VARCHAR NOT NULL,
+    link_kind            VARCHAR NOT NULL,
+    records              BIGINT NOT NULL,
+    amount               DECIMAL(18,2) NOT NULL
+);
+
+-- Codes and descriptions that fell through to the fallback category: what the methodology should map next.
+CREATE TABLE IF NOT EXISTS unmapped_categories (
+    as_of                DATE NOT NULL,
+    methodology_version  VARCHAR NOT NULL,
+    psc_code             VARCHAR,
+    psc_description      VARCHAR,
+    naics_code           VARCHAR,
+    naics_description    VARCHAR,
+    links                BIGINT NOT NULL,
+    amount               DECIMAL(18,2) NOT NULL
+);

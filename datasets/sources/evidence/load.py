@@ -1,0 +1,118 @@
+"""Curated evidence: company-agency links reported in documents (news, filings), summarised in our own words."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasets.ingest import Kind, SourceMeta
+from datasets.sql import (
+    check_date,
+    check_fraction,
+    check_in,
+    check_known_firm,
+    check_money,
+    check_required,
+    date,
+    fraction,
+    money,
+    text,
+    upper_text,
+)
+
+META = SourceMeta.from_yaml(Path(__file__).with_name("source.yml"))
+
+EVIDENCE_KINDS = ("contract", "property", "software", "export")
+STATUSES = ("reported", "intended", "active", "completed", "cancelled")
+CHANNELS = ("direct", "reseller", "joint_venture")
+CONFIDENCE = ("high", "medium", "low")
+
+EVIDENCE = Kind(
+    name="evidence",
+    description="exposure-screen curated evidence (evidence_id, firm_id, kind, status, channel, url, ...)",
+    table="evidence",
+    key="evidence_id",
+    required=tuple(
+        (c,)
+        for c in (
+            "evidence_id",
+            "firm_id",
+            "agency_code",
+            "kind",
+                        "status",
+            "channel",
+            "amount",
+            "currency",
+            "event_date",
+            "summary",
+            "publisher",
+            "url",
+            "confidence",
+        )
+    ),
+    fields=(
+        ("evidence_id", f"lower({text('evidence_id')})"),
+        ("firm_id", f"lower({text('firm_id')})"),
+        ("agency_code", text("agency_code")),
+        ("kind", f"lower({text('kind')})"),
+        ("category", f"lower({text('category')})"),
+        ("status", f"lower({text('status')})"),
+        ("channel", f"lower({text('channel')})"),
+        ("channel_party", text("channel_party")),
+        ("channel_share", fraction("channel_share")),
+        ("amount", money("amount")),
+        ("currency", upper_text("currency")),
+        ("event_date", date("event_date")),
+        ("summary", text("summary")),
+        ("publisher", text("publisher")),
+        ("published_date", date("published_date")),
+        ("url", text("url")),
+        ("confidence", f"lower({text('confidence')})"),
+        ("company_response", text("company_response")),
+        ("award_key", text("award_key")),
+    ),
+    checks=(
+        check_required("evidence_id"),
+        check_required("firm_id"),
+        check_known_firm("firm_id"),
+        check_in("kind", EVIDENCE_KINDS),
+        check_in("status", STATUSES),
+        check_in("channel", CHANNELS),
+        check_fraction("channel_share"),
+        check_money("amount"),
+        (f"{text('amount')} IS NOT NULL AND {text('currency')} IS NULL", "'amount given without a currency'"),
+        check_date("event_date"),
+        check_date("published_date"),
+        check_required("summary"),
+        check_required("publisher"),
+        check_required("url", "source url"),
+        check_in("confidence", CONFIDENCE),
+    ),
+    known_columns=tuple(
+        [
+            "evidence_id",
+            "firm_id",
+            "agency_code",
+            "kind",
+            "category",
+            "status",
+            "channel",
+            "channel_party",
+            "channel_share",
+            "amount",
+            "currency",
+            "event_date",
+            "summary",
+            "publisher",
+            "published_date",
+            "url",
+            "confidence",
+            "company_response",
+            "award_key",
+        ]
+    ),
+    meta=META,
+    source_kind_column=False,
+)
+
+KINDS: tuple[Kind, ...] = (EVIDENCE,)
+BUNDLED_FILES: tuple[tuple[str, Kind], ...] = (("evidence.csv", EVIDENCE),)

@@ -1,0 +1,121 @@
+"""SQL expression builders shared by the loaders: every raw column arrives as VARCHAR and is typed here.
+
+Kept in one place so that every source parses money, dates and blanks the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+ISO_DATE = "%Y-%m-%d"
+US_DATES = ("%m/%d/%y", "%m/%d/%Y")  # what a spreadsheet re-save writes in the U.S.
+MIN_YEAR, MAX_YEAR = 1970, 2100
+
+
+def ident(column: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + column.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def text(column: str) -> str:
+    """The trimmed value, or NULL when blank."""
+    return f"NULLIF(trim({ident(column)}), '')"
+
+
+def upper_text(column: str) -> str:
+    return f"upper({text(column)})"
+
+
+def present(column: str) -> str:
+    """TRUE when the raw value is not blank."""
+    return f"({text(column)} IS NOT NULL)"
+
+
+def money(column: str) -> str:
+    """A dollar amount exact to the cent; tolerates '$' and thousands separators."""
+    cleaned = f"replace(replace({text(column)}, '$', ''), ',', '')"
+    return f"TRY_CAST({cleaned} AS DECIMAL(18,2))"
+
+
+def fraction(column: str) -> str:
+    return f"TRY_CAST({text(column)} AS DECIMAL(7,6))"
+
+
+def integer(column: str) -> str:
+    return f"TRY_CAST({text(column)} AS INTEGER)"
+
+
+def date(column: str, formats: Sequence[str] = (ISO_DATE,)) -> str:
+    """The first format that parses wins; formats are tried in order, so list the kind's own first."""
+    fmts = ", ".join(literal(f) for f in formats)
+    parsed = f"CAST(try_strptime({text(column)}, [{fmts}]) AS DATE)"
+    # A 2-digit year read by a 4-digit format lands in year 17 AD: treat implausible years as unparseable.
+    return f"(CASE WHEN year({parsed}) BETWEEN {MIN_YEAR} AND {MAX_YEAR} THEN {parsed} END)"
+
+
+def digits_padded(column: str, width: int) -> str:
+    """Codes a spreadsheet stripped of leading zeros (DUNS, ZIP) put back to their width."""
+    return f"lpad({text(column)}, {width}, '0')"
+
+
+def none_marker(expr: str) -> str:
+    """USAspending writes '-NONE-' for a missing part of a key."""
+    return f"NULLIF({expr}, '-NONE-')"
+
+
+# Checks: each returns (condition that quarantines the row, SQL expression giving the reason).
+
+
+def check_required(column: str, what: str | None = None) -> tuple[str, str]:
+    return (f"NOT {present(column)}", literal(f"missing {what or column}"))
+
+
+def check_date(column: str, formats: Sequence[str] = (ISO_DATE,), required: bool = False) -> tuple[str, str]:
+    bad = f"({present(column)} AND {date(column, formats)} IS NULL)"
+    if required:
+        bad = f"(NOT {present(column)} OR {bad})"
+    reason = (
+        f"CASE WHEN {present(column)} THEN {literal(f'unparseable date in {column}: ')} || {ident(column)} "
+        f"ELSE {literal(f'missing {column}')} END"
+    )
+    return (bad, reason)
+
+
+def check_money(column: str, required: bool = False) -> tuple[str, str]:
+    bad = f"({present(column)} AND {money(column)} IS NULL)"
+    if required:
+        bad = f"(NOT {present(column)} OR {bad})"
+    reason = (
+        f"CASE WHEN {present(column)} THEN {literal(f'unparseable amount in {column}: ')} || {ident(column)} "
+        f"ELSE {literal(f'missing {column}')} END"
+    )
+    return (bad, reason)
+
+
+def check_fraction(column: str) -> tuple[str, str]:
+    value = fraction(column)
+    bad = f"({present(column)} AND ({value} IS NULL OR {value} < 0 OR {value} > 1))"
+    return (bad, f"{literal(f'{column} must be a fraction between 0 and 1, got: ')} || {ident(column)}")
+
+
+def check_in(column: str, allowed: Sequence[str], required: bool = True) -> tuple[str, str]:
+    values = ", ".join(literal(v) for v in allowed)
+    bad = f"({present(column)} AND lower({text(column)}) NOT IN ({values}))"
+    if required:
+        bad = f"(NOT {present(column)} OR {bad})"
+    expected = "|".join(allowed)
+    reason = (
+        f"CASE WHEN {present(column)} THEN {literal(f'{column} must be one of {expected}, got: ')} "
+        f"|| {ident(column)} ELSE {literal(f'missing {column}')} END"
+    )
+    return (bad, reason)
+
+
+def check_known_firm(column: str) -> tuple[str, str]:
+    bad = f"({present(column)} AND {text(column)} NOT IN (SELECT firm_id FROM firms))"
+    return (bad, f"{literal(f'unknown firm in {column}: ')} || {ident(column)}")

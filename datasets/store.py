@@ -1,0 +1,56 @@
+"""Opening the DuckDB store: create it with the schema, open it read-only for serving, load the bundled data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from datasets.catalogue import BUNDLED_DATA, BUNDLED_FILES
+from datasets.db import scalar
+from datasets.errors import StoreMissingError
+from datasets.ingest import CsvInput, LoadReport, StepCallback, load_file
+
+SCHEMA = Path(__file__).with_name("schema.sql")
+
+
+def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the store; a writable open creates the file and any missing table."""
+    db = Path(path)
+    if read_only:
+        if not db.exists():
+            raise StoreMissingError(f"database {db} does not exist; run `exposure init` first")
+        return duckdb.connect(str(db), read_only=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db))
+    apply_schema(con)
+    return con
+
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA.read_text(encoding="utf-8"))
+
+
+def load_bundled(
+    con: duckdb.DuckDBPyConnection, data_dir: Path = BUNDLED_DATA, on_step: StepCallback | None = None
+) -> list[LoadReport]:
+    """Load the bundled default data (registry, agencies, evidence, key awards), each file with its own kind."""
+    reports = []
+    for file_name, kind in BUNDLED_FILES:
+        path = data_dir / file_name
+        reports.append(load_file(con, CsvInput(path, f"datasets/data/{file_name}"), [kind], on_step=on_step))
+    return reports
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Row count of every table: what `init` and `ingest` print, and what the atomicity tests compare."""
+    tables = [
+        row[0]
+        for row in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY table_name"
+        ).fetchall()
+    ]
+    counts = {}
+    for table in tables:
+        counts[str(table)] = int(scalar(con, f'SELECT count(*) FROM "{table}"'))
+    return counts

@@ -1,0 +1,121 @@
+"""The exposure pipeline, pure Polars: store frames in, scores and contributions out.
+
+    result = score(frames, load_methodology(), as_of=date(2026, 11, 1))
+
+It imports neither DuckDB nor FastAPI; the command line reads the frames from the store and writes the
+result back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import polars as pl
+
+from scoring.categories import classify, unmapped
+from scoring.exposure import DHS_PREFIX, aggregate, revenue_shares, weigh
+from scoring.links import StoreFrames, build_links
+from scoring.methodology import Methodology, load_methodology
+from scoring.normalize import normalized_name_expr
+from scoring.resolve import attribute, match_keys
+from scoring.rollup import ultimate_canadian_parents
+
+__all__ = ["Methodology", "ScoreResult", "StoreFrames", "load_methodology", "score"]
+
+CANADA = "CAN"
+DISCOVERED_PREFIX = "can-"
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    scores: pl.DataFrame  # one row per Canadian parent firm
+    contributions: pl.DataFrame  # one row per (firm, link); sums back to the scores
+    unattributed: pl.DataFrame  # records that matched no firm, counted by kind
+    unmapped_categories: pl.DataFrame  # codes and descriptions that fell to the fallback category
+    discovered_firms: pl.DataFrame  # recipients located in Canada with no registry entry
+
+
+def in_scope(links: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+    """Links dated on or before as_of, placed by a DHS component."""
+    return links.filter(
+        pl.col("link_date").is_not_null()
+        & (pl.col("link_date") <= as_of)
+        & pl.col("agency_code").str.starts_with(DHS_PREFIX)
+    )
+
+
+def discover_canadian_recipients(attributed: pl.LazyFrame) -> pl.LazyFrame:
+    """A recipient located in Canada is a Canadian firm even without a registry entry."""
+    slug = normalized_name_expr(pl.col("recipient_name")).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-")
+    unmatched_canadian = pl.col("firm_id").is_null() & (pl.col("recipient_country_code") == CANADA) & slug.is_not_null()
+    return attributed.with_columns(
+        pl.when(unmatched_canadian)
+        .then(pl.concat_str(pl.lit(DISCOVERED_PREFIX), slug))
+        .otherwise(pl.col("firm_id"))
+        .alias("firm_id"),
+        pl.when(unmatched_canadian)
+        .then(pl.lit("recipient_country:CAN"))
+        .otherwise(pl.col("matched_by"))
+        .alias("matched_by"),
+        pl.when(unmatched_canadian)
+        .then(pl.col("recipient_country_code"))
+        .otherwise(pl.col("matched_value"))
+        .alias("matched_value"),
+    )
+
+
+def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreResult:
+    links = in_scope(build_links(frames), as_of).pipe(classify, methodology)
+    keys = match_keys(frames.firms, frames.firm_identifiers, frames.firm_aliases)
+    attributed = links.pipe(attribute, keys).pipe(discover_canadian_recipients).collect()
+
+    discovered = (
+        attributed.filter(pl.col("matched_by") == "recipient_country:CAN")
+        .group_by("firm_id")
+        .agg(pl.col("recipient_name").sort().first().alias("name"))
+        .with_columns(pl.lit(CANADA).alias("country_code"))
+        .sort("firm_id")
+    )
+    registry = frames.firms.select("firm_id", "name", "country_code").collect()
+    all_firms = pl.concat([registry, discovered.select(registry.columns)], how="vertical")
+    rollup = ultimate_canadian_parents(all_firms.lazy(), frames.ownership, methodology.default_shares).collect()
+
+    contributions = (
+        attributed.lazy()
+        .filter(pl.col("firm_id").is_not_null())
+        .join(rollup.lazy(), on="firm_id", how="inner")
+        .rename({"firm_id": "via_firm_id"})
+        .pipe(weigh, methodology, as_of)
+        .sort(["parent_id", "link_id"])
+        .collect()
+    )
+    names = all_firms.select(pl.col("firm_id").alias("parent_id"), pl.col("name").alias("firm_name"))
+    parents = (
+        rollup.filter(pl.col("firm_id") == pl.col("parent_id"))
+        .select("parent_id")
+        .join(names, on="parent_id", how="left")
+        .with_columns(pl.col("parent_id").is_in(registry["firm_id"].to_list()).alias("in_registry"))
+    )
+    scores = (
+        aggregate(contributions.lazy(), parents.lazy(), methodology, as_of)
+        .pipe(revenue_shares, contributions.lazy(), frames.firms, methodology, as_of)
+        .sort(["score", "firm_id"], descending=[True, False])
+        .collect()
+    )
+    attributed_ids = contributions.select("link_id").unique()
+    unattributed = (
+        attributed.lazy()
+        .join(attributed_ids.lazy(), on="link_id", how="anti")
+        .group_by("link_kind")
+        .agg(pl.len().alias("records"), (pl.col("amount_cents").sum() / 100).alias("amount"))
+        .sort("link_kind")
+        .collect()
+    )
+    return ScoreResult(
+        scores=scores,
+        contributions=contributions,
+        unattributed=unattributed,
+        unmapped_categories=unmapped(links).collect(),
+        discovered_firms=discovered,
+    )

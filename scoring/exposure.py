@@ -1,0 +1,205 @@
+"""Per-link contributions, per-firm aggregation, the 0-100 score and its tier.
+
+contribution = amount × category_severity × agency_weight × recency_weight × evidence_confidence
+               × ownership_share × channel_weight
+Each factor is a column of the contributions frame, so every score can be taken apart again.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import polars as pl
+
+from scoring.methodology import Methodology
+
+DHS_PREFIX = "70"  # every DHS sub-tier code starts with 70 (department 070)
+ICE, CBP = "7012", "7014"
+
+
+def score_from_weighted(weighted_usd: float, methodology: Methodology) -> float:
+    """The Python twin of `score_expr`: 100 × tanh(log10(1 + W / unit) / scale), 0 for W <= 0."""
+    if weighted_usd <= 0:
+        return 0.0
+    level = math.log10(1 + weighted_usd / methodology.score_unit_usd)
+    return round(100 * math.tanh(level / methodology.score_log_scale), 2)
+
+
+def score_expr(weighted: pl.Expr, methodology: Methodology) -> pl.Expr:
+    level = (1 + weighted.clip(lower_bound=0) / methodology.score_unit_usd).log10()
+    return (100 * (level / methodology.score_log_scale).tanh()).round(2)
+
+
+def tier_expr(score: pl.Expr, methodology: Methodology) -> pl.Expr:
+    tiers = methodology.tiers
+    return (
+        pl.when(score >= tiers["severe"])
+        .then(pl.lit("severe"))
+        .when(score >= tiers["high"])
+        .then(pl.lit("high"))
+        .when(score >= tiers["moderate"])
+        .then(pl.lit("moderate"))
+        .when(score >= tiers["low"])
+        .then(pl.lit("low"))
+        .otherwise(pl.lit("none"))
+    )
+
+
+def weigh(links: pl.LazyFrame, methodology: Methodology, as_of: date) -> pl.LazyFrame:
+    """Add every factor column and the contribution to attributed, rolled-up links."""
+    is_evidence = pl.col("link_kind") == "evidence"
+    days_old = (pl.lit(as_of) - pl.col("link_date")).dt.total_days().clip(lower_bound=0)
+    recency = (0.5 ** (days_old.cast(pl.Float64) / methodology.half_life_days)).alias("recency_weight")
+    agency = (
+        pl.col("agency_code")
+        .replace_strict(methodology.agency_weights, default=methodology.default_agency_weight, return_dtype=pl.Float64)
+        .alias("agency_weight")
+    )
+    confidence = (
+        pl.when(is_evidence)
+        .then(
+            pl.col("evidence_confidence").replace_strict(
+                methodology.evidence_confidence, default=0.0, return_dtype=pl.Float64
+            )
+            * pl.col("evidence_status").replace_strict(
+                methodology.evidence_status, default=0.0, return_dtype=pl.Float64
+            )
+        )
+        .otherwise(1.0)
+        .alias("evidence_confidence_weight")
+    )
+    channel = (
+        pl.when(is_evidence)
+        .then(
+            pl.col("evidence_channel").replace_strict(
+                methodology.evidence_channel, default=0.0, return_dtype=pl.Float64
+            )
+            * pl.col("evidence_channel_share").fill_null(1.0)
+        )
+        .otherwise(pl.col("link_kind").replace_strict(methodology.link_weights, default=1.0, return_dtype=pl.Float64))
+        .alias("channel_weight")
+    )
+    # Documents without a U.S. dollar figure still register, at the methodology's nominal amount.
+    nominal_cents = int(methodology.evidence_nominal_usd * 100)
+    weighted_cents = (
+        pl.when(is_evidence & (pl.col("amount_cents") == 0))
+        .then(pl.lit(nominal_cents, dtype=pl.Int64))
+        .otherwise(pl.col("amount_cents"))
+        .alias("weighted_amount_cents")
+    )
+    factors = [
+        "category_severity",
+        "agency_weight",
+        "recency_weight",
+        "evidence_confidence_weight",
+        "ownership_share",
+        "channel_weight",
+    ]
+    product = pl.col("weighted_amount_cents").cast(pl.Float64) / 100
+    for factor in factors:
+        product = product * pl.col(factor)
+    return links.with_columns(recency, agency, confidence, channel, weighted_cents).with_columns(
+        product.alias("contribution"),
+        # The firm's share of the dollars themselves (documents are not obligations: they count 0 here).
+        pl.when(is_evidence)
+        .then(pl.lit(0, dtype=pl.Int64))
+        .otherwise((pl.col("amount_cents").cast(pl.Float64) * pl.col("ownership_share")).round(0).cast(pl.Int64))
+        .alias("share_cents"),
+    )
+
+
+def _breakdown(contributions: pl.LazyFrame, column: str, name: str) -> pl.LazyFrame:
+    """Per firm, a list of {key, dollars, weighted, links} sorted by weighted contribution."""
+    return (
+        contributions.group_by(["parent_id", column])
+        .agg(
+            (pl.col("share_cents").sum() / 100).alias("dollars"),
+            pl.col("contribution").sum().round(2).alias("weighted"),
+            pl.len().alias("links"),
+        )
+        .sort(["parent_id", "weighted", column], descending=[False, True, False])
+        .group_by("parent_id", maintain_order=True)
+        .agg(pl.struct(pl.col(column).alias("key"), "dollars", "weighted", "links").alias(name))
+    )
+
+
+def aggregate(
+    contributions: pl.LazyFrame, parents: pl.LazyFrame, methodology: Methodology, as_of: date
+) -> pl.LazyFrame:
+    """One row per scored firm (every Canadian parent, with or without links)."""
+    cents = pl.col("share_cents")
+    is_money = pl.col("link_kind") != "evidence"
+    totals = contributions.group_by("parent_id").agg(
+        (cents.filter(is_money).sum() / 100).alias("obligated_total"),
+        (cents.filter(pl.col("is_direct") & is_money).sum() / 100).alias("direct_total"),
+        (cents.filter(~pl.col("is_direct") & is_money).sum() / 100).alias("indirect_total"),
+        (cents.filter(pl.col("agency_code") == ICE).sum() / 100).alias("ice_total"),
+        (cents.filter(pl.col("agency_code") == CBP).sum() / 100).alias("cbp_total"),
+        (cents.filter(~pl.col("agency_code").is_in([ICE, CBP])).sum() / 100).alias("other_dhs_total"),
+        pl.col("contribution").sum().round(2).alias("weighted_total"),
+        pl.len().alias("link_count"),
+        pl.col("award_key").filter(is_money).n_unique().alias("award_count"),
+        (pl.col("link_kind") == "evidence").sum().alias("evidence_count"),
+    )
+    per_agency = _breakdown(contributions, "agency_code", "by_agency")
+    per_category = _breakdown(contributions, "category", "by_category")
+    per_subsidiary = _breakdown(contributions, "via_firm_id", "by_subsidiary")
+    zero = pl.lit(0.0)
+    scored = (
+        parents.join(totals, on="parent_id", how="left")
+        .join(per_agency, on="parent_id", how="left")
+        .join(per_category, on="parent_id", how="left")
+        .join(per_subsidiary, on="parent_id", how="left")
+        .with_columns(
+            [
+                pl.col(c).fill_null(zero)
+                for c in (
+                    "obligated_total",
+                    "direct_total",
+                    "indirect_total",
+                    "ice_total",
+                    "cbp_total",
+                    "other_dhs_total",
+                    "weighted_total",
+                )
+            ]
+            + [pl.col(c).fill_null(0).cast(pl.Int64) for c in ("link_count", "award_count", "evidence_count")]
+        )
+        .with_columns(score_expr(pl.col("weighted_total"), methodology).alias("score"))
+        .with_columns(tier_expr(pl.col("score"), methodology).alias("tier"))
+    )
+    return scored.with_columns(
+        pl.lit(as_of).alias("as_of"), pl.lit(methodology.version).alias("methodology_version")
+    ).rename({"parent_id": "firm_id"})
+
+
+def revenue_shares(
+    scores: pl.LazyFrame,
+    contributions: pl.LazyFrame,
+    firms: pl.LazyFrame,
+    methodology: Methodology,
+    as_of: date,
+) -> pl.LazyFrame:
+    """Obligations of the 365 days to as_of as a share of annual revenue, in the ESG bands, where known.
+    Only U.S.-dollar revenue is compared; other currencies are left unreported rather than converted on a guess."""
+    window_start = date.fromordinal(as_of.toordinal() - 365)
+    recent = (
+        contributions.filter((pl.col("link_date") > window_start) & (pl.col("link_kind") != "evidence"))
+        .group_by("parent_id")
+        .agg((pl.col("share_cents").sum() / 100).alias("_recent"))
+    )
+    revenue = firms.filter(pl.col("annual_revenue").is_not_null() & (pl.col("revenue_currency") == "USD")).select(
+        pl.col("firm_id").alias("parent_id"), pl.col("annual_revenue").cast(pl.Float64), "revenue_basis"
+    )
+    bands = sorted(methodology.revenue_bands.items(), key=lambda kv: kv[1])
+    share = (pl.col("_recent").fill_null(0) / pl.col("annual_revenue") * 100).clip(lower_bound=0)
+    # The highest band whose lower bound the share reaches.
+    band = pl.coalesce([pl.when(share >= lower).then(pl.lit(label)) for label, lower in reversed(bands)])
+    joined = revenue.join(recent, on="parent_id", how="left").select(
+        pl.col("parent_id").alias("firm_id"),
+        share.round(4).alias("revenue_share"),
+        band.alias("revenue_band"),
+        pl.col("revenue_basis"),
+    )
+    return scores.join(joined, on="firm_id", how="left")

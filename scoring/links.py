@@ -1,0 +1,218 @@
+"""Turn the store's records into one frame of links: each a sum of money (or a document) tying a vendor to an agency.
+
+Money is counted once: modifications of an award are summed as transactions; an award seen both as a
+summary and as transactions counts through its transactions only; the same transaction delivered by two
+formats (bulk download and search export) counts once, from the richer format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+PERMALINK = "https://www.usaspending.gov/award/{}/"
+
+# Richer formats win when the same transaction arrives twice (same award, modification and date).
+SOURCE_KIND_RANK = {
+    "usaspending_prime_transactions": 0,
+    "usaspending_transactions_2018": 1,
+    "usaspending_search_export": 2,
+}
+
+LINK_COLUMNS: dict[str, pl.DataType] = {
+    "link_id": pl.String(),
+    "link_kind": pl.String(),  # transaction | award | subaward | evidence
+    "source_key": pl.String(),  # award key, subaward key or evidence id: what a reader looks up
+    "award_key": pl.String(),
+    "agency_code": pl.String(),
+    "link_date": pl.Date(),
+    "amount_cents": pl.Int64(),
+    "is_direct": pl.Boolean(),
+    "recipient_uei": pl.String(),
+    "recipient_parent_uei": pl.String(),
+    "recipient_duns": pl.String(),
+    "recipient_parent_duns": pl.String(),
+    "cage_code": pl.String(),
+    "recipient_name": pl.String(),
+    "recipient_parent_name": pl.String(),
+    "recipient_country_code": pl.String(),
+    "firm_id_hint": pl.String(),  # evidence names its firm directly
+    "psc_code": pl.String(),
+    "psc_description": pl.String(),
+    "naics_code": pl.String(),
+    "naics_description": pl.String(),
+    "description": pl.String(),
+    "evidence_status": pl.String(),
+    "evidence_channel": pl.String(),
+    "evidence_confidence": pl.String(),
+    "evidence_channel_share": pl.Float64(),
+    "evidence_kind": pl.String(),
+    "evidence_category": pl.String(),
+    "source_url": pl.String(),
+}
+
+
+@dataclass(frozen=True)
+class StoreFrames:
+    """The store's tables as Polars frames: what the pipeline reads, nothing else."""
+
+    transactions: pl.LazyFrame
+    awards: pl.LazyFrame
+    subawards: pl.LazyFrame
+    evidence: pl.LazyFrame
+    firms: pl.LazyFrame
+    firm_identifiers: pl.LazyFrame
+    firm_aliases: pl.LazyFrame
+    ownership: pl.LazyFrame
+
+
+def _cents(column: str) -> pl.Expr:
+    return (pl.col(column).cast(pl.Decimal(18, 2)) * 100).cast(pl.Int64)
+
+
+def _conform(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Every link frame gets every link column, in one order, with one type."""
+    present = set(frame.collect_schema().names())
+    return frame.select(
+        [
+            (pl.col(name) if name in present else pl.lit(None)).cast(dtype).alias(name)
+            for name, dtype in LINK_COLUMNS.items()
+        ]
+    )
+
+
+def transaction_links(transactions: pl.LazyFrame) -> pl.LazyFrame:
+    rank = pl.col("source_kind").replace_strict(SOURCE_KIND_RANK, default=9, return_dtype=pl.Int32)
+    deduplicated = (
+        transactions.with_columns(rank.alias("_rank"))
+        .sort(["contract_award_unique_key", "modification_number", "action_date", "_rank", "transaction_key"])
+        .unique(subset=["contract_award_unique_key", "modification_number", "action_date"], keep="first")
+    )
+    return _conform(
+        deduplicated.select(
+            pl.concat_str(pl.lit("transaction:"), pl.col("transaction_key")).alias("link_id"),
+            pl.lit("transaction").alias("link_kind"),
+            pl.col("contract_award_unique_key").alias("source_key"),
+            pl.col("contract_award_unique_key").alias("award_key"),
+            pl.col("awarding_sub_agency_code").alias("agency_code"),
+            pl.col("action_date").alias("link_date"),
+            _cents("federal_action_obligation").alias("amount_cents"),
+            pl.lit(True).alias("is_direct"),
+            "recipient_uei",
+            "recipient_parent_uei",
+            "recipient_duns",
+            "recipient_parent_duns",
+            "cage_code",
+            "recipient_name",
+            "recipient_parent_name",
+            "recipient_country_code",
+            pl.col("product_or_service_code").alias("psc_code"),
+            pl.col("product_or_service_description").alias("psc_description"),
+            "naics_code",
+            "naics_description",
+            pl.col("transaction_description").alias("description"),
+            pl.format(PERMALINK, pl.col("contract_award_unique_key")).alias("source_url"),
+        )
+    )
+
+
+def award_links(awards: pl.LazyFrame, transactions: pl.LazyFrame) -> pl.LazyFrame:
+    """Award summaries count only for awards with no transactions in the store."""
+    seen = transactions.select(pl.col("contract_award_unique_key")).unique()
+    only_summaries = awards.join(seen, on="contract_award_unique_key", how="anti")
+    return _conform(
+        only_summaries.select(
+            pl.concat_str(pl.lit("award:"), pl.col("contract_award_unique_key")).alias("link_id"),
+            pl.lit("award").alias("link_kind"),
+            pl.col("contract_award_unique_key").alias("source_key"),
+            pl.col("contract_award_unique_key").alias("award_key"),
+            pl.col("awarding_sub_agency_code").alias("agency_code"),
+            pl.coalesce("award_base_action_date", "award_latest_action_date").alias("link_date"),
+            _cents("total_obligated_amount").alias("amount_cents"),
+            pl.lit(True).alias("is_direct"),
+            "recipient_uei",
+            "recipient_parent_uei",
+            "recipient_duns",
+            "cage_code",
+            "recipient_name",
+            "recipient_parent_name",
+            "recipient_country_code",
+            pl.col("product_or_service_code").alias("psc_code"),
+            pl.col("product_or_service_description").alias("psc_description"),
+            "naics_code",
+            "naics_description",
+            pl.col("award_description").alias("description"),
+            pl.coalesce(pl.col("source_url"), pl.format(PERMALINK, pl.col("contract_award_unique_key"))).alias(
+                "source_url"
+            ),
+        )
+    )
+
+
+def subaward_links(subawards: pl.LazyFrame) -> pl.LazyFrame:
+    """A subaward is part of its prime's money: indirect exposure of the subawardee."""
+    return _conform(
+        subawards.select(
+            pl.concat_str(pl.lit("subaward:"), pl.col("subaward_key")).alias("link_id"),
+            pl.lit("subaward").alias("link_kind"),
+            pl.col("subaward_key").alias("source_key"),
+            pl.col("prime_award_unique_key").alias("award_key"),
+            pl.col("prime_awarding_sub_agency_code").alias("agency_code"),
+            pl.col("subaward_action_date").alias("link_date"),
+            _cents("subaward_amount").alias("amount_cents"),
+            pl.lit(False).alias("is_direct"),
+            pl.col("subawardee_uei").alias("recipient_uei"),
+            pl.col("subawardee_parent_uei").alias("recipient_parent_uei"),
+            pl.col("subawardee_duns").alias("recipient_duns"),
+            pl.col("subawardee_name").alias("recipient_name"),
+            pl.col("subawardee_parent_name").alias("recipient_parent_name"),
+            pl.col("subawardee_country_code").alias("recipient_country_code"),
+            pl.col("prime_award_naics_code").alias("naics_code"),
+            pl.col("prime_award_naics_description").alias("naics_description"),
+            pl.col("subaward_description").alias("description"),
+            pl.format(PERMALINK, pl.col("prime_award_unique_key")).alias("source_url"),
+        )
+    )
+
+
+def evidence_links(evidence: pl.LazyFrame, award_keys: pl.LazyFrame) -> pl.LazyFrame:
+    """Documents name their firm. One about an award already in the contract records does not count twice."""
+    in_records = (
+        award_keys.select(pl.col("award_key").alias("_known")).unique().with_columns(pl.lit(True).alias("_in_records"))
+    )
+    fresh = evidence.join(in_records, left_on="award_key", right_on="_known", how="left").filter(
+        pl.col("_in_records").is_null()
+    )
+    usd = pl.col("currency").fill_null("USD") == "USD"
+    return _conform(
+        fresh.select(
+            pl.concat_str(pl.lit("evidence:"), pl.col("evidence_id")).alias("link_id"),
+            pl.lit("evidence").alias("link_kind"),
+            pl.col("evidence_id").alias("source_key"),
+            pl.col("award_key"),
+            pl.col("agency_code"),
+            pl.coalesce("event_date", "published_date").alias("link_date"),
+            # Only U.S. dollar figures add to dollar totals; other currencies stay in the document.
+            pl.when(usd).then(_cents("amount")).otherwise(None).fill_null(0).alias("amount_cents"),
+            (pl.col("channel") == "direct").alias("is_direct"),
+            pl.col("firm_id").alias("firm_id_hint"),
+            pl.col("summary").alias("description"),
+            pl.col("status").alias("evidence_status"),
+            pl.col("channel").alias("evidence_channel"),
+            pl.col("confidence").alias("evidence_confidence"),
+            pl.col("channel_share").cast(pl.Float64).alias("evidence_channel_share"),
+            pl.col("kind").alias("evidence_kind"),
+            pl.col("category").alias("evidence_category"),
+            pl.col("url").alias("source_url"),
+        )
+    )
+
+
+def build_links(frames: StoreFrames) -> pl.LazyFrame:
+    transactions = transaction_links(frames.transactions)
+    awards = award_links(frames.awards, frames.transactions)
+    subawards = subaward_links(frames.subawards)
+    money = pl.concat([transactions, awards], how="vertical")
+    evidence = evidence_links(frames.evidence, money.select("award_key"))
+    return pl.concat([money, subawards, evidence], how="vertical")

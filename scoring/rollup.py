@@ -1,0 +1,92 @@
+"""Roll firms up through ownership to their ultimate Canadian parent, across any number of levels.
+
+Shares multiply along the path; an edge with no known share takes the methodology's default for its
+relation. Walking stops at the top of each chain or where a parent is already on the path (a cycle).
+A firm may reach several Canadian parents (a joint venture of two), each with its own share.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+MAX_DEPTH = 32
+
+
+def ultimate_canadian_parents(
+    firms: pl.LazyFrame,
+    ownership: pl.LazyFrame,
+    default_shares: dict[str, float],
+    canada: str = "CAN",
+) -> pl.LazyFrame:
+    """One row per (firm_id, parent_id): the top-most Canadian firm on each ownership path from the firm,
+    with `ownership_share` (product of the shares on the way) and `path` (firm ids, firm first)."""
+    edges = ownership.select(
+        pl.col("child_firm_id").alias("current"),
+        pl.col("parent_firm_id").alias("next"),
+        pl.coalesce(
+            pl.col("share").cast(pl.Float64),
+            pl.col("relation").replace_strict(default_shares, default=1.0, return_dtype=pl.Float64),
+        ).alias("edge_share"),
+    ).collect()
+    countries = firms.select("firm_id", "country_code").collect()
+    canadian = set(countries.filter(pl.col("country_code") == canada)["firm_id"].to_list())
+
+    frontier = countries.select(
+        pl.col("firm_id"),
+        pl.col("firm_id").alias("current"),
+        pl.lit(1.0).alias("share"),
+        pl.concat_list(pl.col("firm_id")).alias("path"),
+        pl.concat_list(pl.lit(1.0)).alias("shares"),
+    )
+    finished: list[pl.DataFrame] = []
+    for _depth in range(MAX_DEPTH):
+        stepped = frontier.with_row_index("_branch").join(edges, on="current", how="left")
+        cycle = pl.col("path").list.contains(pl.col("next"))
+        stepped = stepped.with_columns((pl.col("next").is_null() | cycle).alias("_stops"))
+        # A branch ends when none of its parents lead anywhere new.
+        ends = stepped.filter(pl.col("_stops").all().over("_branch")).unique("_branch", keep="first")
+        finished.append(ends.select("firm_id", "path", "shares"))
+        frontier = stepped.filter(~pl.col("_stops")).select(
+            "firm_id",
+            pl.col("next").alias("current"),
+            (pl.col("share") * pl.col("edge_share")).alias("share"),
+            pl.col("path").list.concat(pl.concat_list("next")),
+            pl.col("shares").list.concat(pl.concat_list(pl.col("share") * pl.col("edge_share"))),
+        )
+        if frontier.is_empty():
+            break
+    else:  # deeper than MAX_DEPTH: stop where we are rather than loop forever
+        finished.append(frontier.select("firm_id", "path", "shares"))
+
+    paths = pl.concat(finished, how="vertical")
+    if paths.is_empty():
+        return pl.LazyFrame(
+            schema={
+                "firm_id": pl.String,
+                "parent_id": pl.String,
+                "ownership_share": pl.Float64,
+                "path": pl.List(pl.String),
+            }
+        )
+    # The top-most Canadian firm on each path: the last Canadian position.
+    exploded = (
+        paths.with_row_index("_path")
+        .explode(["path", "shares"])
+        .with_columns(pl.int_range(pl.len()).over("_path").alias("_pos"))
+    )
+    canadian_steps = exploded.filter(pl.col("path").is_in(list(canadian)))
+    top = canadian_steps.sort("_pos").group_by("_path").last()
+    result = top.join(paths.with_row_index("_path").select("_path", pl.col("path").alias("full_path")), on="_path")
+    return (
+        result.select(
+            "firm_id",
+            pl.col("path").alias("parent_id"),
+            pl.col("shares").alias("ownership_share"),
+            pl.col("full_path").list.head(pl.col("_pos") + 1).alias("path"),
+        )
+        .group_by(["firm_id", "parent_id"])
+        # Distinct paths to the same parent add up (50 % directly plus 50 % through a subsidiary).
+        .agg(pl.col("ownership_share").sum().clip(upper_bound=1.0), pl.col("path").first())
+        .sort(["firm_id", "parent_id"])
+        .lazy()
+    )

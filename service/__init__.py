@@ -1,0 +1,1 @@
+"""Everything a user touches: the HTTP API and the `exposure` command line."""

@@ -1,0 +1,242 @@
+"""The `exposure` command: init | ingest | score | serve | export-openapi.
+
+Every command takes --db PATH (or EXPOSURE_DB), prints what it did, and exits non-zero with a one-line
+reason on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from datasets.catalogue import KINDS, expected_rows
+from datasets.errors import DataError
+from datasets.ingest import LoadReport, csv_inputs, load_file
+from datasets.store import connect, load_bundled, table_counts
+
+DEFAULT_DB = "var/exposure.duckdb"
+
+console = Console(stderr=False, highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+class CommandError(Exception):
+    """A failure worth one line to the user."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exposure", description="Screen Canadian firms for exposure to U.S. ICE and DHS contracts."
+    )
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("EXPOSURE_DB", DEFAULT_DB),
+        help=f"DuckDB database file (env EXPOSURE_DB; default {DEFAULT_DB})",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("init", help="create the database and load the bundled default data")
+
+    ingest = commands.add_parser("ingest", help="load USAspending or curated CSV files (.csv, .csv.gz, .zip)")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--kind", choices=[k.name for k in KINDS], help="skip header detection and use this kind")
+
+    score = commands.add_parser("score", help="score every Canadian firm as of a date")
+    score.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+
+    serve = commands.add_parser("serve", help="serve the HTTP API")
+    serve.add_argument("--host", default=os.environ.get("EXPOSURE_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("EXPOSURE_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1)
+
+    export = commands.add_parser("export-openapi", help="write the OpenAPI document generated from the app")
+    export.add_argument("output", type=Path, nargs="?", default=Path("openapi/openapi.json"))
+    return parser
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _report_table(reports: Sequence[LoadReport]) -> Table:
+    table = Table(title="rows per file: read = inserted + updated + duplicate + quarantined")
+    for column in ("file", "kind", "read", "inserted", "updated", "duplicate", "quarantined", "note"):
+        table.add_column(column, justify="right" if column not in ("file", "kind", "note") else "left")
+    for r in reports:
+        notes = []
+        if r.already_loaded:
+            notes.append(f"already loaded (source #{r.source_id})")
+        expected = expected_rows(r.file_name.split(":")[-1])
+        if expected is not None and expected != r.rows_read:
+            notes.append(f"expected {expected} rows")
+        if r.unknown_columns:
+            notes.append(f"unknown columns: {', '.join(r.unknown_columns[:5])}")
+        table.add_row(
+            r.file_name,
+            r.kind,
+            f"{r.rows_read:,}",
+            f"{r.rows_inserted:,}",
+            f"{r.rows_updated:,}",
+            f"{r.rows_duplicate:,}",
+            f"{r.rows_quarantined:,}",
+            "; ".join(notes),
+        )
+    return table
+
+
+def cmd_init(db: Path) -> int:
+    con = connect(db)
+    try:
+        with _progress() as progress:
+            task = progress.add_task("loading bundled data", total=None)
+            reports = load_bundled(con, on_step=lambda step: progress.update(task, description=f"bundled: {step}"))
+        console.print(_report_table(reports))
+        counts = table_counts(con)
+    finally:
+        con.close()
+    console.print(f"initialised {db}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items() if n))
+    quarantined = sum(r.rows_quarantined for r in reports)
+    if quarantined:
+        raise CommandError(f"{quarantined} bundled rows were quarantined; see the quarantine table in {db}")
+    return 0
+
+
+def cmd_ingest(db: Path, paths: Sequence[Path], kind: str | None) -> int:
+    con = connect(db)
+    reports: list[LoadReport] = []
+    failures: list[str] = []
+    try:
+        with _progress() as progress:
+            files = progress.add_task("files", total=len(paths))
+            for path in paths:
+                progress.update(files, description=f"{path.name}")
+                try:
+                    with csv_inputs(path) as inputs:
+                        for source in inputs:
+
+                            def show(step: str, name: str = source.display_name) -> None:
+                                progress.update(files, description=f"{name}: {step}")
+
+                            reports.append(load_file(con, source, KINDS, only_kind=kind, on_step=show))
+                except DataError as exc:
+                    failures.append(str(exc))
+                progress.advance(files)
+    finally:
+        con.close()
+    if reports:
+        console.print(_report_table(reports))
+        totals = [
+            sum(getattr(r, f) for r in reports)
+            for f in ("rows_read", "rows_inserted", "rows_updated", "rows_duplicate", "rows_quarantined")
+        ]
+        console.print(
+            "total: read {:,} = inserted {:,} + updated {:,} + duplicate {:,} + quarantined {:,}".format(*totals)
+        )
+    for failure in failures:
+        errors.print(f"refused: {failure}")
+    if failures:
+        raise CommandError(f"{len(failures)} of {len(paths)} files could not be loaded (nothing from them was kept)")
+    return 0
+
+
+def cmd_score(db: Path, as_of: date | None) -> int:
+    # Imported here: scoring pulls in Polars, which `ingest` and `serve` do not need at start-up.
+    from datasets.frames import read_frames, write_result
+    from scoring import load_methodology, score
+
+    as_of = as_of or date.today()
+    methodology = load_methodology()
+    con = connect(db)
+    try:
+        result = score(read_frames(con), methodology, as_of)
+        write_result(con, result, as_of, methodology.version)
+    finally:
+        con.close()
+    scored = result.scores.filter(result.scores["link_count"] > 0)
+    console.print(
+        f"scored {result.scores.height} Canadian firms as of {as_of} (methodology {methodology.version}); "
+        f"{scored.height} with links, {result.contributions.height:,} contributions"
+    )
+    table = Table(title="top firms")
+    for column in ("firm", "score", "tier", "obligated (USD)", "ICE", "CBP", "links"):
+        table.add_column(column)
+    for row in scored.head(15).iter_rows(named=True):
+        table.add_row(
+            row["firm_id"],
+            f"{row['score']:.2f}",
+            row["tier"],
+            f"{row['obligated_total']:,.2f}",
+            f"{row['ice_total']:,.2f}",
+            f"{row['cbp_total']:,.2f}",
+            str(row["link_count"]),
+        )
+    console.print(table)
+    for row in result.unattributed.iter_rows(named=True):
+        console.print(f"unattributed {row['link_kind']}: {row['records']:,} records, USD {row['amount']:,.2f}")
+    if result.unmapped_categories.height:
+        console.print(f"{result.unmapped_categories.height} code/description combinations fell to category 'other'")
+    return 0
+
+
+def cmd_serve(db: Path, host: str, port: int, workers: int) -> int:
+    import uvicorn
+
+    if not db.exists():
+        raise CommandError(f"database {db} does not exist; run `exposure --db {db} init` first")
+    os.environ["EXPOSURE_DB"] = str(db)
+    console.print(f"serving {db} on http://{host}:{port} (docs at /docs)")
+    uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    return 0
+
+
+def cmd_export_openapi(output: Path) -> int:
+    from service.app import openapi_document
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(openapi_document(), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    console.print(f"wrote {output}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    db = Path(args.db)
+    try:
+        if args.command == "init":
+            return cmd_init(db)
+        if args.command == "ingest":
+            return cmd_ingest(db, args.paths, args.kind)
+        if args.command == "score":
+            return cmd_score(db, args.as_of)
+        if args.command == "serve":
+            return cmd_serve(db, args.host, args.port, args.workers)
+        if args.command == "export-openapi":
+            return cmd_export_openapi(args.output)
+    except (CommandError, DataError) as exc:
+        errors.print(f"exposure {args.command}: {exc}")
+        return 1
+    except Exception as exc:  # the one-line promise holds for the unexpected too
+        errors.print(f"exposure {args.command}: unexpected error: {type(exc).__name__}: {exc}")
+        return 2
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

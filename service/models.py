@@ -1,0 +1,204 @@
+"""The API's pydantic schemas, with examples. Internal results are converted into these at the edge."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Problem(BaseModel):
+    """An error, as application/problem+json."""
+
+    type: str = Field(examples=["https://httpstatuses.io/404"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["no firm with id 'acme'"])
+    instance: str = Field(examples=["/v1/firms/acme"])
+
+
+class Snapshot(BaseModel):
+    """Which data a response was computed from."""
+
+    as_of: date | None = Field(description="the as-of date of the scores served", examples=["2026-11-22"])
+    methodology_version: str | None = Field(examples=["2026.11.1"])
+    scored_at: datetime | None = None
+
+
+class Breakdown(BaseModel):
+    key: str | None = Field(description="agency code, category or subsidiary firm id", examples=["7012"])
+    dollars: float = Field(description="the firm's share of obligated U.S. dollars", examples=[7234926.2])
+    weighted: float = Field(description="sum of weighted contributions", examples=[6120000.0])
+    links: int = Field(examples=[2])
+
+
+class FirmSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "firm_id": "roshel",
+                    "name": "Roshel",
+                    "country_code": "CAN",
+                    "province": "ON",
+                    "in_registry": True,
+                    "score": 63.1,
+                    "tier": "high",
+                    "obligated_total": 7234926.2,
+                    "ice_total": 7234926.2,
+                    "cbp_total": 0.0,
+                    "other_dhs_total": 0.0,
+                    "direct_total": 7234926.2,
+                    "indirect_total": 0.0,
+                    "weighted_total": 5920000.0,
+                    "link_count": 2,
+                    "award_count": 1,
+                    "evidence_count": 0,
+                    "top_awards": [
+                        {
+                            "award_key": "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732",
+                            "agency_code": "7012",
+                            "dollars": 7234926.2,
+                            "url": "https://www.usaspending.gov/award/CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732/",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    firm_id: str
+    name: str | None
+    country_code: str | None = None
+    province: str | None = None
+    in_registry: bool
+    score: float = Field(ge=0, le=100)
+    tier: str = Field(examples=["high"])
+    obligated_total: float
+    ice_total: float
+    cbp_total: float
+    other_dhs_total: float
+    direct_total: float
+    indirect_total: float
+    weighted_total: float
+    link_count: int
+    award_count: int
+    evidence_count: int
+    top_awards: list[AwardRef] = Field(default_factory=list, description="the firm's largest awards, up to three")
+
+
+class AwardRef(BaseModel):
+    award_key: str
+    agency_code: str | None
+    dollars: float
+    url: str
+
+
+class FirmList(BaseModel, Generic[T]):
+    data: list[T]
+    count: int = Field(description="firms matching the filters (all pages)")
+    snapshot: Snapshot
+
+
+class Identifier(BaseModel):
+    scheme: str = Field(examples=["uei"])
+    value: str = Field(examples=["L997DB4PEJL8"])
+    exchange: str | None = None
+    source_url: str
+
+
+class Alias(BaseModel):
+    alias: str
+    language: str | None
+    alias_kind: str | None
+    source_url: str
+
+
+class Subsidiary(BaseModel):
+    firm_id: str
+    name: str | None
+    country_code: str | None
+    parent_firm_id: str
+    relation: str
+    share: float | None
+    source_url: str
+
+
+class Contribution(BaseModel):
+    link_id: str
+    link_kind: str = Field(examples=["transaction"])
+    source_key: str = Field(description="USAspending award key, subaward key or evidence id")
+    award_key: str | None
+    url: str | None = Field(description="USAspending permalink or document URL")
+    via_firm_id: str = Field(description="the registry firm (often a U.S. subsidiary) the record matched")
+    ownership_path: list[str] | None
+    matched_by: str | None = Field(examples=["alias:name"])
+    matched_value: str | None
+    recipient_name: str | None
+    agency_code: str | None
+    category: str
+    category_source: str
+    link_date: date | None
+    is_direct: bool
+    amount: float
+    share_amount: float
+    weighted_amount: float
+    category_severity: float
+    agency_weight: float
+    recency_weight: float
+    evidence_confidence: float
+    ownership_share: float
+    channel_weight: float
+    contribution: float
+    description: str | None
+
+
+class Evidence(BaseModel):
+    evidence_id: str
+    firm_id: str
+    agency_code: str | None
+    kind: str
+    category: str | None
+    status: str
+    channel: str
+    channel_party: str | None
+    channel_share: float | None
+    amount: float | None
+    currency: str | None
+    event_date: date | None
+    summary: str
+    publisher: str
+    published_date: date | None
+    url: str
+    confidence: str
+    company_response: str | None
+    award_key: str | None
+
+
+class FirmProfile(BaseModel):
+    firm: dict[str, Any] = Field(description="the registry entry (or a discovered Canadian recipient)")
+    score: FirmSummary | None
+    revenue: dict[str, Any] | None = Field(default=None, description="revenue share and ESG band, where known")
+    by_agency: list[Breakdown]
+    by_category: list[Breakdown]
+    by_subsidiary: list[Breakdown]
+    identifiers: list[Identifier]
+    aliases: list[Alias]
+    subsidiaries: list[Subsidiary]
+    contributions: list[Contribution]
+    contributions_total: int = Field(description="all contributions of the firm; `contributions` holds the top ones")
+    evidence: list[Evidence]
+    snapshot: Snapshot
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    snapshot: Snapshot
+    firms: int
+    sources: int
+
+
+FirmSummary.model_rebuild()

@@ -1,0 +1,53 @@
+"""Shared fixtures: a temporary store, the real public files (skipped with a reason when absent), CSV writers."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from datasets.store import connect
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+REAL = SHARED / "data" / "real"
+SEARCH_EXPORTS = REAL / "usaspending_cbp_ice_fy2021_2026"
+AWARD_SUMMARIES = REAL / "usaspending_ice_mn_Contracts_PrimeAwardSummaries_2025-03-21.csv"
+SUBAWARDS = REAL / "usaspending_ice_Contracts_Subawards_after2020_2025-03-28.csv"
+TRANSACTIONS_2018 = REAL / "usaspending_ice_transactions_fy2013_2018_tornapart.csv"
+
+
+def real_usaspending_files() -> list[Path]:
+    return [*sorted(SEARCH_EXPORTS.glob("*.csv")), AWARD_SUMMARIES, SUBAWARDS, TRANSACTIONS_2018]
+
+
+@pytest.fixture
+def real_files() -> list[Path]:
+    files = real_usaspending_files()
+    missing = [str(f) for f in files if not f.exists()]
+    if not SEARCH_EXPORTS.exists() or missing:
+        pytest.skip(f"real USAspending files not found under {REAL} (CI provides ../shared/data/real): {missing[:2]}")
+    return files
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "exposure.duckdb"
+
+
+@pytest.fixture
+def con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = connect(db_path)
+    yield connection
+    connection.close()
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
