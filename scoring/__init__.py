@@ -45,6 +45,23 @@ def in_scope(links: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
     )
 
 
+def out_of_scope(links: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
+    """What `in_scope` leaves out and why, counted so nothing is dropped silently."""
+    reason = (
+        pl.when(pl.col("link_date").is_null())
+        .then(pl.lit("undated"))
+        .when(pl.col("link_date") > as_of)
+        .then(pl.lit("after as_of"))
+        .otherwise(pl.lit("not a DHS agency"))
+    )
+    kept = in_scope(links, as_of).select("link_id")
+    return (
+        links.join(kept, on="link_id", how="anti")
+        .group_by(pl.concat_str(pl.col("link_kind"), pl.lit(" ("), reason, pl.lit(")")).alias("link_kind"))
+        .agg(pl.len().cast(pl.UInt32).alias("records"), (pl.col("amount_cents").sum() / 100).alias("amount"))
+    )
+
+
 def discover_canadian_recipients(attributed: pl.LazyFrame) -> pl.LazyFrame:
     """A recipient located in Canada is a Canadian firm even without a registry entry."""
     slug = normalized_name_expr(pl.col("recipient_name")).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-")
@@ -65,8 +82,23 @@ def discover_canadian_recipients(attributed: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def drop_evidence_already_in_records(links: pl.LazyFrame) -> pl.LazyFrame:
+    """A document about an award the same firm already has in the contract records does not count twice.
+    (Evidence about an award made to someone else, such as a reseller, still counts.)"""
+    money = (
+        links.filter((pl.col("link_kind") != "evidence") & pl.col("award_key").is_not_null())
+        .select("parent_id", "award_key")
+        .unique()
+    )
+    evidence = links.filter(pl.col("link_kind") == "evidence").join(
+        money, on=["parent_id", "award_key"], how="anti", nulls_equal=False
+    )
+    return pl.concat([links.filter(pl.col("link_kind") != "evidence"), evidence], how="vertical")
+
+
 def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreResult:
-    links = in_scope(build_links(frames), as_of).pipe(classify, methodology)
+    every_link = build_links(frames, as_of)
+    links = in_scope(every_link, as_of).pipe(classify, methodology)
     keys = match_keys(frames.firms, frames.firm_identifiers, frames.firm_aliases)
     attributed = links.pipe(attribute, keys).pipe(discover_canadian_recipients).collect()
 
@@ -79,13 +111,18 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
     )
     registry = frames.firms.select("firm_id", "name", "country_code").collect()
     all_firms = pl.concat([registry, discovered.select(registry.columns)], how="vertical")
-    rollup = ultimate_canadian_parents(all_firms.lazy(), frames.ownership, methodology.default_shares).collect()
+    ownership_at = frames.ownership.filter(
+        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= as_of))
+        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= as_of))
+    )
+    rollup = ultimate_canadian_parents(all_firms.lazy(), ownership_at, methodology.default_shares).collect()
 
     contributions = (
         attributed.lazy()
         .filter(pl.col("firm_id").is_not_null())
         .join(rollup.lazy(), on="firm_id", how="inner")
         .rename({"firm_id": "via_firm_id"})
+        .pipe(drop_evidence_already_in_records)
         .pipe(weigh, methodology, as_of)
         .sort(["parent_id", "link_id"])
         .collect()
@@ -104,13 +141,21 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         .collect()
     )
     attributed_ids = contributions.select("link_id").unique()
-    unattributed = (
+    why = (
+        pl.when(pl.col("firm_id").is_null())
+        .then(pl.col("link_kind"))
+        .when(pl.col("link_kind") == "evidence")
+        .then(pl.lit("evidence (already in the firm's contract records)"))
+        .otherwise(pl.concat_str(pl.col("link_kind"), pl.lit(" (matched firm has no Canadian parent)")))
+    )
+    unattributed = (  # matched no firm, counted twice, or left out of scope: by kind and reason
         attributed.lazy()
         .join(attributed_ids.lazy(), on="link_id", how="anti")
-        .group_by("link_kind")
-        .agg(pl.len().alias("records"), (pl.col("amount_cents").sum() / 100).alias("amount"))
-        .sort("link_kind")
-        .collect()
+        .group_by(why.alias("link_kind"))
+        .agg(pl.len().cast(pl.UInt32).alias("records"), (pl.col("amount_cents").sum() / 100).alias("amount"))
+    )
+    unattributed = (
+        pl.concat([unattributed, out_of_scope(every_link, as_of)], how="vertical").sort("link_kind").collect()
     )
     return ScoreResult(
         scores=scores,

@@ -1,13 +1,15 @@
 """Turn the store's records into one frame of links: each a sum of money (or a document) tying a vendor to an agency.
 
-Money is counted once: modifications of an award are summed as transactions; an award seen both as a
-summary and as transactions counts through its transactions only; the same transaction delivered by two
-formats (bulk download and search export) counts once, from the richer format.
+Money is counted once: modifications of an award are summed as transactions; the same transaction delivered
+by two formats (bulk download and search export) counts once, from the richer format; an award seen both as
+a summary and as transactions counts its transactions plus, when the summary's lifetime total is larger
+(the transactions at hand are partial), only the remainder.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
@@ -117,19 +119,28 @@ def transaction_links(transactions: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def award_links(awards: pl.LazyFrame, transactions: pl.LazyFrame) -> pl.LazyFrame:
-    """Award summaries count only for awards with no transactions in the store."""
-    seen = transactions.select(pl.col("contract_award_unique_key")).unique()
-    only_summaries = awards.join(seen, on="contract_award_unique_key", how="anti")
+def award_links(awards: pl.LazyFrame, transaction_links: pl.LazyFrame) -> pl.LazyFrame:
+    """Award summaries add what their transactions in the store do not already account for."""
+    seen = transaction_links.group_by(pl.col("award_key").alias("contract_award_unique_key")).agg(
+        pl.col("amount_cents").sum().alias("_seen_cents")
+    )
+    remainder = (
+        awards.join(seen, on="contract_award_unique_key", how="left")
+        .with_columns(
+            (_cents("total_obligated_amount") - pl.col("_seen_cents").fill_null(0)).alias("_remainder_cents"),
+            pl.col("_seen_cents").is_not_null().alias("_partial"),
+        )
+        .filter(~pl.col("_partial") | (pl.col("_remainder_cents") > 0))
+    )
     return _conform(
-        only_summaries.select(
+        remainder.select(
             pl.concat_str(pl.lit("award:"), pl.col("contract_award_unique_key")).alias("link_id"),
             pl.lit("award").alias("link_kind"),
             pl.col("contract_award_unique_key").alias("source_key"),
             pl.col("contract_award_unique_key").alias("award_key"),
             pl.col("awarding_sub_agency_code").alias("agency_code"),
             pl.coalesce("award_base_action_date", "award_latest_action_date").alias("link_date"),
-            _cents("total_obligated_amount").alias("amount_cents"),
+            pl.col("_remainder_cents").alias("amount_cents"),
             pl.lit(True).alias("is_direct"),
             "recipient_uei",
             "recipient_parent_uei",
@@ -176,17 +187,12 @@ def subaward_links(subawards: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def evidence_links(evidence: pl.LazyFrame, award_keys: pl.LazyFrame) -> pl.LazyFrame:
-    """Documents name their firm. One about an award already in the contract records does not count twice."""
-    in_records = (
-        award_keys.select(pl.col("award_key").alias("_known")).unique().with_columns(pl.lit(True).alias("_in_records"))
-    )
-    fresh = evidence.join(in_records, left_on="award_key", right_on="_known", how="left").filter(
-        pl.col("_in_records").is_null()
-    )
+def evidence_links(evidence: pl.LazyFrame) -> pl.LazyFrame:
+    """Documents name their firm directly. (One about an award the firm already has in the contract records
+    is dropped after attribution: see `scoring.drop_evidence_already_in_records`.)"""
     usd = pl.col("currency").fill_null("USD") == "USD"
     return _conform(
-        fresh.select(
+        evidence.select(
             pl.concat_str(pl.lit("evidence:"), pl.col("evidence_id")).alias("link_id"),
             pl.lit("evidence").alias("link_kind"),
             pl.col("evidence_id").alias("source_key"),
@@ -209,10 +215,15 @@ def evidence_links(evidence: pl.LazyFrame, award_keys: pl.LazyFrame) -> pl.LazyF
     )
 
 
-def build_links(frames: StoreFrames) -> pl.LazyFrame:
-    transactions = transaction_links(frames.transactions)
-    awards = award_links(frames.awards, frames.transactions)
-    subawards = subaward_links(frames.subawards)
-    money = pl.concat([transactions, awards], how="vertical")
-    evidence = evidence_links(frames.evidence, money.select("award_key"))
-    return pl.concat([money, subawards, evidence], how="vertical")
+def build_links(frames: StoreFrames, as_of: date | None = None) -> pl.LazyFrame:
+    """All links; with `as_of`, only records dated on or before it (so award remainders are point-in-time)."""
+    transactions = frames.transactions
+    awards = frames.awards
+    subawards = frames.subawards
+    if as_of is not None:
+        transactions = transactions.filter(pl.col("action_date") <= as_of)
+        awards = awards.filter(pl.coalesce("award_base_action_date", "award_latest_action_date") <= as_of)
+        subawards = subawards.filter(pl.col("subaward_action_date") <= as_of)
+    transaction = transaction_links(transactions)
+    award = award_links(awards, transaction)
+    return pl.concat([transaction, award, subaward_links(subawards), evidence_links(frames.evidence)], how="vertical")

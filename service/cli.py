@@ -25,8 +25,8 @@ from datasets.store import connect, load_bundled, table_counts
 
 DEFAULT_DB = "var/exposure.duckdb"
 
-console = Console(stderr=False, highlight=False)
-errors = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error, never wrapped
 
 
 class CommandError(Exception):
@@ -189,7 +189,7 @@ def cmd_score(db: Path, as_of: date | None) -> int:
         )
     console.print(table)
     for row in result.unattributed.iter_rows(named=True):
-        console.print(f"unattributed {row['link_kind']}: {row['records']:,} records, USD {row['amount']:,.2f}")
+        console.print(f"not scored: {row['link_kind']}: {row['records']:,} records, USD {row['amount']:,.2f}")
     if result.unmapped_categories.height:
         console.print(f"{result.unmapped_categories.height} code/description combinations fell to category 'other'")
     return 0

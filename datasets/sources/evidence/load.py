@@ -38,7 +38,7 @@ EVIDENCE = Kind(
             "firm_id",
             "agency_code",
             "kind",
-                        "status",
+            "status",
             "channel",
             "amount",
             "currency",

@@ -1,0 +1,76 @@
+"""The `exposure` command: each command works, prints what it did, and fails in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from service.cli import main
+from tests.conftest import write_csv
+
+
+def test_init_score_and_list_on_the_bundled_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "x.duckdb")
+    assert main(["--db", db, "init"]) == 0
+    out = capsys.readouterr().out
+    assert "initialised" in out and "firms" in out
+    assert main(["--db", db, "score", "--as-of", "2026-11-22"]) == 0
+    out = capsys.readouterr().out
+    assert "scored" in out and "roshel" in out
+    con = duckdb.connect(db, read_only=True)
+    try:
+        rows = con.execute("SELECT firm_id, tier FROM scores WHERE as_of = DATE '2026-11-22'").fetchall()
+    finally:
+        con.close()
+    assert ("roshel", "high") in rows or any(r[0] == "roshel" for r in rows)
+
+
+def test_init_twice_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "x.duckdb")
+    assert main(["--db", db, "init"]) == 0
+    first = capsys.readouterr().out.splitlines()[-1]
+    assert main(["--db", db, "init"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == first
+
+
+def test_ingest_refuses_unknown_files_with_one_line_and_keeps_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "x.duckdb")
+    odd = write_csv(tmp_path / "odd.csv", ["name", "value"], [["a", "1"]])
+    good = write_csv(
+        tmp_path / "export.csv",
+        [
+            "Agency",
+            "Award ID",
+            "Recipient Name",
+            "Federal Action Obligation",
+            "Action Date",
+            "Modification",
+            "Generated Award ID",
+        ],
+        [["ICE", "P1", "ROSHEL LLC", "10", "2025-11-28", "0", "CONT_AWD_P1_7012_-NONE-_-NONE-"]],
+    )
+    assert main(["--db", db, "ingest", str(odd), str(good), str(tmp_path / "missing.csv")]) == 1
+    captured = capsys.readouterr()
+    assert "total: read 1 = inserted 1" in captured.out
+    assert "refused: odd.csv: header matches no known kind; the closest is" in captured.err
+    assert "missing.csv: no such file" in captured.err
+    assert captured.err.strip().splitlines()[-1].startswith("exposure ingest: 2 of 3 files could not be loaded")
+
+
+def test_env_var_selects_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "from-env.duckdb"
+    monkeypatch.setenv("EXPOSURE_DB", str(db))
+    assert main(["init"]) == 0
+    assert db.exists()
+
+
+def test_serve_without_a_database_fails_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--db", str(tmp_path / "none.duckdb"), "serve"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "run `exposure --db" in err

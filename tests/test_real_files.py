@@ -1,0 +1,173 @@
+"""End to end on the real public files in ../shared/data/real: every loader, the accounting, idempotency,
+and the exposure the files must show. Figures are lower bounds: the search exports are top-N extracts."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from datasets.catalogue import KINDS, expected_rows
+from datasets.db import scalar
+from datasets.frames import read_frames, write_result
+from datasets.ingest import LoadReport, csv_inputs, load_file
+from datasets.store import connect, load_bundled, table_counts
+from scoring import ScoreResult, load_methodology, score
+from service.cli import main
+
+AS_OF = date(2026, 11, 22)
+EXPECTED_KIND = {
+    "CBP_ICE_FY": "usaspending_search_export",
+    "PrimeAwardSummaries": "usaspending_award_summaries",
+    "Subawards": "usaspending_subawards",
+    "tornapart": "usaspending_transactions_2018",
+}
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, files: list[Path]) -> list[LoadReport]:
+    reports = []
+    for path in files:
+        with csv_inputs(path) as inputs:
+            reports += [load_file(con, source, KINDS) for source in inputs]
+    return reports
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ScoreResult, list[LoadReport]]:
+    from tests.conftest import real_usaspending_files
+
+    files = real_usaspending_files()
+    if not all(f.exists() for f in files):
+        pytest.skip("real USAspending files not found under ../shared/data/real (CI provides them)")
+    db = tmp_path_factory.mktemp("real") / "exposure.duckdb"
+    con = connect(db)
+    try:
+        load_bundled(con)
+        reports = _ingest(con, files)
+        result = score(read_frames(con), load_methodology(), AS_OF)
+        write_result(con, result, AS_OF, load_methodology().version)
+    finally:
+        con.close()
+    return db, result, reports
+
+
+def _firm(result: ScoreResult, firm_id: str) -> dict[str, object]:
+    rows = result.scores.filter(result.scores["firm_id"] == firm_id).to_dicts()
+    assert rows, f"{firm_id} was not scored"
+    return rows[0]
+
+
+def test_every_real_file_loads_with_accounting_that_adds_up(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    _db, _result, reports = scored
+    assert len(reports) == 9
+    for report in reports:
+        assert report.balanced, report
+        assert report.rows_quarantined == 0, report
+        assert report.rows_read == expected_rows(report.file_name), report
+        assert report.unknown_columns == [], report
+        kind = next(k for marker, k in EXPECTED_KIND.items() if marker in report.file_name)
+        assert report.kind == kind
+    # The search exports repeat 126 transactions across pages: counted as duplicates, not loaded twice.
+    exports = [r for r in reports if r.kind == "usaspending_search_export"]
+    assert sum(r.rows_duplicate for r in exports) == 126
+    assert sum(r.rows_read for r in exports) == 57_476
+
+
+def test_a_second_ingest_of_the_same_files_adds_nothing(
+    scored: tuple[Path, ScoreResult, list[LoadReport]], real_files: list[Path]
+) -> None:
+    db, _result, _reports = scored
+    con = connect(db)
+    try:
+        before = table_counts(con)
+        again = _ingest(con, real_files)
+        assert all(r.already_loaded and r.rows_inserted == 0 and r.rows_updated == 0 for r in again)
+        assert table_counts(con) == before
+    finally:
+        con.close()
+
+
+def test_the_cli_ingests_the_real_files_and_prints_the_accounting(
+    real_files: list[Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "cli.duckdb")
+    assert main(["--db", db, "ingest", *map(str, real_files[-3:])]) == 0
+    out = capsys.readouterr().out
+    assert "total: read 7,523 = inserted 7,523 + updated 0 + duplicate 0 + quarantined 0" in out
+    assert main(["--db", db, "ingest", *map(str, real_files[-3:])]) == 0
+    assert "duplicate 7,523" in capsys.readouterr().out
+
+
+def test_canadian_parents_are_scored_with_their_ice_and_cbp_dollars(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    _db, result, _reports = scored
+    assert float(_firm(result, "gardaworld")["ice_total"]) >= 313_357_612.46  # type: ignore[arg-type]
+    assert float(_firm(result, "roshel")["ice_total"]) >= 7_234_926.20  # type: ignore[arg-type]
+    assert float(_firm(result, "thomson-reuters")["ice_total"]) >= 34_179_835.73  # type: ignore[arg-type]
+    assert float(_firm(result, "cgi")["ice_total"]) >= 1_541_757.15  # type: ignore[arg-type]
+    assert float(_firm(result, "opentext")["cbp_total"]) >= 3_913_052.61  # type: ignore[arg-type]
+    assert float(_firm(result, "thomson-reuters")["indirect_total"]) >= 9_205_427.00  # type: ignore[arg-type]
+    assert _firm(result, "gardaworld")["tier"] == "severe"
+
+
+def test_every_dollar_traces_to_an_award_key_and_the_subsidiary_it_came_through(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    _db, result, _reports = scored
+    c = result.contributions
+    money = c.filter(c["link_kind"] != "evidence")
+    assert money["award_key"].null_count() == 0
+    assert money["via_firm_id"].null_count() == 0
+    assert money.filter(money["link_kind"] != "subaward")["award_key"].str.starts_with("CONT_AWD_").all()
+    trss = c.filter((c["parent_id"] == "thomson-reuters") & (c["via_firm_id"] == "thomson-reuters-special-services"))
+    assert trss.filter(trss["agency_code"] == "7012")["share_cents"].sum() / 100 >= 34_179_835.73
+    roshel = c.filter(c["parent_id"] == "roshel")
+    assert set(roshel["award_key"].to_list()) == {"CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"}
+    assert set(roshel["category"].to_list()) == {"armoured_vehicles"}
+
+
+def test_west_publishing_resolves_to_thomson_reuters_under_all_three_parent_names(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    db, result, _reports = scored
+    c = result.contributions
+    west = c.filter((c["via_firm_id"] == "west-publishing") & c["award_key"].is_not_null())
+    assert set(west["parent_id"].to_list()) == {"thomson-reuters"}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        parents = scalar(
+            con,
+            "SELECT list(DISTINCT recipient_parent_uei ORDER BY recipient_parent_uei) FROM awards "
+            "WHERE recipient_name = 'WEST PUBLISHING CORPORATION' AND source_kind = 'usaspending_award_summaries'",
+        )
+        assert parents == ["ED9YLAED15Z3", "ERQ7UKKC3791", "GUMLELLJ6193"]
+        mn_keys = [
+            r[0]
+            for r in con.execute(
+                "SELECT contract_award_unique_key FROM awards WHERE recipient_name = 'WEST PUBLISHING CORPORATION' "
+                "AND source_kind = 'usaspending_award_summaries'"
+            ).fetchall()
+        ]
+    finally:
+        con.close()
+    on_mn_awards = west.filter(west["award_key"].is_in(mn_keys))
+    # Each award counts once: transactions seen plus the remainder of the lifetime total.
+    assert on_mn_awards["share_cents"].sum() / 100 >= 49_175_841.69
+
+
+def test_recipients_located_in_canada_are_canadian_without_a_parent_lookup(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    _db, result, _reports = scored
+    c = result.contributions
+    sendum = c.filter(c["recipient_name"] == "SENDUM WIRELESS CORPORATION")
+    assert sendum.height > 0
+    assert set(sendum["parent_id"].to_list()) == {"sendum-wireless"}
+    assert float(_firm(result, "sendum-wireless")["ice_total"]) >= 56_923.70  # type: ignore[arg-type]
+    # No recipient with country CAN is left unattributed.
+    assert c.filter(c["recipient_country_code"] == "CAN")["parent_id"].null_count() == 0

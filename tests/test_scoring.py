@@ -1,0 +1,304 @@
+"""The pipeline's steps on the smallest frames that prove each point."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+import pytest
+
+from scoring import StoreFrames, load_methodology, score
+from scoring.normalize import normalize_name
+from scoring.rollup import ultimate_canadian_parents
+
+AS_OF = date(2026, 11, 22)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("THOMSON REUTERS SPECIAL SERVICES, LLC", "THOMSON REUTERS SPECIAL SERVICES"),
+        ("Thomson Reuters Special Services LLC", "THOMSON REUTERS SPECIAL SERVICES"),
+        ("THOMSON COMPANY INC, THE", "THOMSON"),
+        ("The Thomson Company Inc.", "THOMSON"),
+        ("Groupe CGI inc.", "GROUPE CGI"),
+        ("Société Générale Ltée", "SOCIETE GENERALE"),
+        ("Garda World Security Corporation", "GARDA WORLD SECURITY"),
+        ("BCE Inc. S.E.C.", "BCE"),
+        ("WSP E&IS - HDR JOINT VENTURE", "WSP E AND IS HDR JOINT VENTURE"),
+        ("Aegis Defense Services, LLC d/b/a GardaWorld Federal Services", "AEGIS DEFENSE SERVICES"),
+        ("Inc.", None),
+    ],
+)
+def test_normalised_names(raw: str, expected: str | None) -> None:
+    assert normalize_name(raw) == expected
+
+
+def test_rollup_multiplies_shares_across_levels_and_stops_on_cycles() -> None:
+    firms = pl.LazyFrame(
+        {"firm_id": ["sub", "mid", "top", "loop-a", "loop-b"], "country_code": ["USA", "USA", "CAN", "CAN", "CAN"]}
+    )
+    ownership = pl.LazyFrame(
+        {
+            "child_firm_id": ["sub", "mid", "loop-a", "loop-b"],
+            "parent_firm_id": ["mid", "top", "loop-b", "loop-a"],
+            "share": [1.0, None, 0.6, 0.6],
+            "relation": ["wholly_owned", "joint_venture", "majority", "majority"],
+        }
+    )
+    result = ultimate_canadian_parents(firms, ownership, {"joint_venture": 0.5}).collect()
+    rows = {r["firm_id"]: r for r in result.to_dicts()}
+    assert rows["sub"]["parent_id"] == "top" and rows["sub"]["ownership_share"] == pytest.approx(0.5)
+    assert rows["sub"]["path"] == ["sub", "mid", "top"]
+    assert rows["top"]["parent_id"] == "top" and rows["top"]["ownership_share"] == 1.0
+    assert rows["loop-a"]["parent_id"] == "loop-b" and rows["loop-b"]["parent_id"] == "loop-a"
+
+
+def _frames(
+    transactions: list[dict[str, Any]] | None = None,
+    awards: list[dict[str, Any]] | None = None,
+    firms: list[dict[str, Any]] | None = None,
+    aliases: list[dict[str, Any]] | None = None,
+    identifiers: list[dict[str, Any]] | None = None,
+    ownership: list[dict[str, Any]] | None = None,
+) -> StoreFrames:
+    tx_schema = {
+        "transaction_key": pl.String,
+        "contract_award_unique_key": pl.String,
+        "modification_number": pl.String,
+        "action_date": pl.Date,
+        "federal_action_obligation": pl.Decimal(18, 2),
+        "awarding_sub_agency_code": pl.String,
+        "recipient_uei": pl.String,
+        "recipient_parent_uei": pl.String,
+        "recipient_duns": pl.String,
+        "recipient_parent_duns": pl.String,
+        "cage_code": pl.String,
+        "recipient_name": pl.String,
+        "recipient_parent_name": pl.String,
+        "recipient_country_code": pl.String,
+        "product_or_service_code": pl.String,
+        "product_or_service_description": pl.String,
+        "naics_code": pl.String,
+        "naics_description": pl.String,
+        "transaction_description": pl.String,
+        "source_kind": pl.String,
+    }
+    award_schema = {
+        "contract_award_unique_key": pl.String,
+        "awarding_sub_agency_code": pl.String,
+        "award_base_action_date": pl.Date,
+        "award_latest_action_date": pl.Date,
+        "total_obligated_amount": pl.Decimal(18, 2),
+        "recipient_uei": pl.String,
+        "recipient_parent_uei": pl.String,
+        "recipient_duns": pl.String,
+        "cage_code": pl.String,
+        "recipient_name": pl.String,
+        "recipient_parent_name": pl.String,
+        "recipient_country_code": pl.String,
+        "product_or_service_code": pl.String,
+        "product_or_service_description": pl.String,
+        "naics_code": pl.String,
+        "naics_description": pl.String,
+        "award_description": pl.String,
+        "source_url": pl.String,
+    }
+    sub_schema = {
+        "subaward_key": pl.String,
+        "prime_award_unique_key": pl.String,
+        "prime_awarding_sub_agency_code": pl.String,
+        "subaward_action_date": pl.Date,
+        "subaward_amount": pl.Decimal(18, 2),
+        "subawardee_uei": pl.String,
+        "subawardee_parent_uei": pl.String,
+        "subawardee_duns": pl.String,
+        "subawardee_name": pl.String,
+        "subawardee_parent_name": pl.String,
+        "subawardee_country_code": pl.String,
+        "prime_award_naics_code": pl.String,
+        "prime_award_naics_description": pl.String,
+        "subaward_description": pl.String,
+    }
+    ev_schema = {
+        "evidence_id": pl.String,
+        "firm_id": pl.String,
+        "agency_code": pl.String,
+        "kind": pl.String,
+        "category": pl.String,
+        "status": pl.String,
+        "channel": pl.String,
+        "channel_share": pl.Decimal(7, 6),
+        "amount": pl.Decimal(18, 2),
+        "currency": pl.String,
+        "event_date": pl.Date,
+        "published_date": pl.Date,
+        "summary": pl.String,
+        "confidence": pl.String,
+        "url": pl.String,
+        "award_key": pl.String,
+    }
+    firm_schema = {
+        "firm_id": pl.String,
+        "name": pl.String,
+        "country_code": pl.String,
+        "annual_revenue": pl.Decimal(18, 2),
+        "revenue_currency": pl.String,
+        "revenue_basis": pl.String,
+    }
+    own_schema = {
+        "child_firm_id": pl.String,
+        "parent_firm_id": pl.String,
+        "share": pl.Decimal(7, 6),
+        "relation": pl.String,
+        "valid_from": pl.Date,
+        "valid_to": pl.Date,
+    }
+
+    def frame(rows: list[dict[str, Any]] | None, schema: dict[str, Any]) -> pl.LazyFrame:
+        rows = rows or []
+        return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row").lazy()
+
+    return StoreFrames(
+        transactions=frame(transactions, tx_schema),
+        awards=frame(awards, award_schema),
+        subawards=frame(None, sub_schema),
+        evidence=frame(None, ev_schema),
+        firms=frame(firms, firm_schema),
+        firm_identifiers=frame(identifiers, {"firm_id": pl.String, "scheme": pl.String, "value": pl.String}),
+        firm_aliases=frame(aliases, {"firm_id": pl.String, "alias": pl.String}),
+        ownership=frame(ownership, own_schema),
+    )
+
+
+def tx(key: str, award: str, amount: str, when: date, name: str, **extra: Any) -> dict[str, Any]:
+    from decimal import Decimal
+
+    return {
+        "transaction_key": key,
+        "contract_award_unique_key": award,
+        "modification_number": extra.pop("mod", "0"),
+        "action_date": when,
+        "federal_action_obligation": Decimal(amount),
+        "awarding_sub_agency_code": "7012",
+        "recipient_name": name,
+        "source_kind": extra.pop("source_kind", "usaspending_search_export"),
+        **extra,
+    }
+
+
+CANADIAN_PARENT = [
+    {"firm_id": "parent", "name": "Maple Holdings Inc.", "country_code": "CAN"},
+    {"firm_id": "us-sub", "name": "Maple Federal LLC", "country_code": "USA"},
+]
+OWNED = [{"child_firm_id": "us-sub", "parent_firm_id": "parent", "relation": "wholly_owned"}]
+
+
+def test_identifier_beats_name_and_subsidiary_rolls_up() -> None:
+    frames = _frames(
+        transactions=[
+            tx("t1", "A1", "100.00", date(2026, 1, 1), "SOMETHING ELSE ENTIRELY", recipient_uei="UEI000000001"),
+            tx("t2", "A2", "50.00", date(2026, 1, 1), "MAPLE FEDERAL, L.L.C."),
+        ],
+        firms=CANADIAN_PARENT,
+        identifiers=[{"firm_id": "us-sub", "scheme": "uei", "value": "UEI000000001"}],
+        ownership=OWNED,
+    )
+    result = score(frames, load_methodology(), AS_OF)
+    c = result.contributions.sort("link_id")
+    assert c["parent_id"].to_list() == ["parent", "parent"]
+    assert c["via_firm_id"].to_list() == ["us-sub", "us-sub"]
+    assert c["matched_by"].to_list() == ["identifier:uei", "alias:name"]
+    assert float(result.scores.filter(pl.col("firm_id") == "parent")["direct_total"][0]) == 150.0
+
+
+def test_a_name_claimed_by_two_firms_attributes_nothing() -> None:
+    frames = _frames(
+        transactions=[tx("t1", "A1", "100.00", date(2026, 1, 1), "MAPLE LLC")],
+        firms=[
+            {"firm_id": "a", "name": "Maple Inc", "country_code": "CAN"},
+            {"firm_id": "b", "name": "Maple Corporation", "country_code": "CAN"},
+        ],
+    )
+    result = score(frames, load_methodology(), AS_OF)
+    assert result.contributions.height == 0
+    assert result.unattributed.filter(pl.col("link_kind") == "transaction")["records"][0] == 1
+
+
+def test_the_same_transaction_in_two_formats_counts_once() -> None:
+    when = date(2026, 1, 1)
+    frames = _frames(
+        transactions=[
+            tx("A1|0|2026-01-01", "A1", "100.00", when, "MAPLE FEDERAL LLC"),
+            tx(
+                "7012_-NONE-_A1_0_-NONE-_0",
+                "A1",
+                "100.00",
+                when,
+                "MAPLE FEDERAL LLC",
+                source_kind="usaspending_prime_transactions",
+                recipient_uei="UEI000000001",
+            ),
+            tx("A1|P00001|2026-02-01", "A1", "-30.00", date(2026, 2, 1), "MAPLE FEDERAL LLC", mod="P00001"),
+        ],
+        firms=CANADIAN_PARENT,
+        ownership=OWNED,
+    )
+    result = score(frames, load_methodology(), AS_OF)
+    assert float(result.scores.filter(pl.col("firm_id") == "parent")["direct_total"][0]) == 70.0
+    assert sorted(result.contributions["link_id"].to_list()) == [
+        "transaction:7012_-NONE-_A1_0_-NONE-_0",
+        "transaction:A1|P00001|2026-02-01",
+    ]
+
+
+def test_an_award_summary_adds_only_what_its_transactions_do_not_cover() -> None:
+    from decimal import Decimal
+
+    frames = _frames(
+        transactions=[tx("A1|0|2026-01-01", "A1", "100.00", date(2026, 1, 1), "MAPLE FEDERAL LLC")],
+        awards=[
+            {
+                "contract_award_unique_key": "A1",
+                "awarding_sub_agency_code": "7012",
+                "award_base_action_date": date(2025, 1, 1),
+                "total_obligated_amount": Decimal("250.00"),
+                "recipient_name": "MAPLE FEDERAL LLC",
+            },
+            {
+                "contract_award_unique_key": "A2",
+                "awarding_sub_agency_code": "7012",
+                "award_base_action_date": date(2025, 1, 1),
+                "total_obligated_amount": Decimal("40.00"),
+                "recipient_name": "MAPLE FEDERAL LLC",
+            },
+        ],
+        firms=CANADIAN_PARENT,
+        ownership=OWNED,
+    )
+    result = score(frames, load_methodology(), AS_OF)
+    assert float(result.scores.filter(pl.col("firm_id") == "parent")["direct_total"][0]) == 290.0
+
+
+def test_a_canadian_recipient_without_a_registry_entry_is_scored() -> None:
+    frames = _frames(
+        transactions=[
+            tx("t1", "A1", "56923.70", date(2016, 7, 13), "SENDUM WIRELESS CORPORATION", recipient_country_code="CAN")
+        ],
+    )
+    result = score(frames, load_methodology(), AS_OF)
+    row = result.scores.to_dicts()[0]
+    assert row["firm_id"] == "can-sendum-wireless" and row["in_registry"] is False
+    assert result.contributions["matched_by"].to_list() == ["recipient_country:CAN"]
+    assert result.discovered_firms["name"].to_list() == ["SENDUM WIRELESS CORPORATION"]
+
+
+def test_ownership_counts_only_while_it_is_valid() -> None:
+    frames = _frames(
+        transactions=[tx("t1", "A1", "100.00", date(2020, 1, 1), "MAPLE FEDERAL LLC")],
+        firms=CANADIAN_PARENT,
+        ownership=[{**OWNED[0], "valid_from": date(2027, 1, 1)}],
+    )
+    result = score(frames, load_methodology(), AS_OF)
+    assert result.contributions.height == 0
