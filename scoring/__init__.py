@@ -148,15 +148,13 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         .then(pl.lit("evidence (already in the firm's contract records)"))
         .otherwise(pl.concat_str(pl.col("link_kind"), pl.lit(" (matched firm has no Canadian parent)")))
     )
-    unattributed = (  # matched no firm, counted twice, or left out of scope: by kind and reason
+    not_scored = (  # matched no firm, counted twice, or left out of scope: by kind and reason
         attributed.lazy()
         .join(attributed_ids.lazy(), on="link_id", how="anti")
         .group_by(why.alias("link_kind"))
         .agg(pl.len().cast(pl.UInt32).alias("records"), (pl.col("amount_cents").sum() / 100).alias("amount"))
     )
-    unattributed = (
-        pl.concat([unattributed, out_of_scope(every_link, as_of)], how="vertical").sort("link_kind").collect()
-    )
+    unattributed = pl.concat([not_scored, out_of_scope(every_link, as_of)], how="vertical").sort("link_kind").collect()
     return ScoreResult(
         scores=scores,
         contributions=contributions,
