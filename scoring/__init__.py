@@ -64,21 +64,36 @@ def out_of_scope(links: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
 
 def discover_canadian_recipients(attributed: pl.LazyFrame) -> pl.LazyFrame:
     """A recipient located in Canada is a Canadian firm even without a registry entry."""
-    slug = normalized_name_expr(pl.col("recipient_name")).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-")
-    unmatched_canadian = pl.col("firm_id").is_null() & (pl.col("recipient_country_code") == CANADA) & slug.is_not_null()
-    return attributed.with_columns(
-        pl.when(unmatched_canadian)
-        .then(pl.concat_str(pl.lit(DISCOVERED_PREFIX), slug))
-        .otherwise(pl.col("firm_id"))
-        .alias("firm_id"),
-        pl.when(unmatched_canadian)
-        .then(pl.lit("recipient_country:CAN"))
-        .otherwise(pl.col("matched_by"))
-        .alias("matched_by"),
-        pl.when(unmatched_canadian)
-        .then(pl.col("recipient_country_code"))
-        .otherwise(pl.col("matched_value"))
-        .alias("matched_value"),
+    candidates = pl.col("firm_id").is_null() & (pl.col("recipient_country_code") == CANADA)
+    names = (
+        attributed.filter(candidates)
+        .select(pl.col("recipient_name").unique().drop_nulls())
+        .with_columns(
+            normalized_name_expr(pl.col("recipient_name"))
+            .str.to_lowercase()
+            .str.replace_all(r"[^a-z0-9]+", "-")
+            .alias("_slug")
+        )
+    )
+    slug = pl.col("_slug")
+    unmatched_canadian = candidates & slug.is_not_null()
+    return (
+        attributed.join(names, on="recipient_name", how="left")
+        .with_columns(
+            pl.when(unmatched_canadian)
+            .then(pl.concat_str(pl.lit(DISCOVERED_PREFIX), slug))
+            .otherwise(pl.col("firm_id"))
+            .alias("firm_id"),
+            pl.when(unmatched_canadian)
+            .then(pl.lit("recipient_country:CAN"))
+            .otherwise(pl.col("matched_by"))
+            .alias("matched_by"),
+            pl.when(unmatched_canadian)
+            .then(pl.col("recipient_country_code"))
+            .otherwise(pl.col("matched_value"))
+            .alias("matched_value"),
+        )
+        .drop("_slug")
     )
 
 
@@ -97,8 +112,9 @@ def drop_evidence_already_in_records(links: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreResult:
-    every_link = build_links(frames, as_of)
-    links = in_scope(every_link, as_of).pipe(classify, methodology)
+    # Collected once: attribution, the unmapped report and the out-of-scope count all read them.
+    every_link = build_links(frames, as_of).collect().lazy()
+    links = in_scope(every_link, as_of).pipe(classify, methodology).collect().lazy()
     keys = match_keys(frames.firms, frames.firm_identifiers, frames.firm_aliases)
     attributed = links.pipe(attribute, keys).pipe(discover_canadian_recipients).collect()
 
@@ -124,7 +140,6 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         .rename({"firm_id": "via_firm_id"})
         .pipe(drop_evidence_already_in_records)
         .pipe(weigh, methodology, as_of)
-        .sort(["parent_id", "link_id"])
         .collect()
     )
     names = all_firms.select(pl.col("firm_id").alias("parent_id"), pl.col("name").alias("firm_name"))

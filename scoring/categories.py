@@ -42,12 +42,15 @@ def classify(links: pl.LazyFrame, methodology: Methodology) -> pl.LazyFrame:
         ("naics_code", _prefix_lookup(naics_code, methodology.naics_rules, NAICS_LENGTHS)),
         ("naics_description", _description_lookup(pl.col("naics_description"), naics_desc)),
     ]
-    frame = links.with_columns([expr.alias(f"_cat_{name}") for name, expr in candidates])
+    # A few hundred distinct code/description combinations cover millions of links: classify each once.
+    inputs = ["evidence_category", "psc_code", "psc_description", "naics_code", "naics_description"]
+    combos = links.select(inputs).unique()
+    frame = combos.with_columns([expr.alias(f"_cat_{name}") for name, expr in candidates])
     category = pl.coalesce([pl.col(f"_cat_{name}") for name, _ in candidates])
     source = pl.coalesce([pl.when(pl.col(f"_cat_{name}").is_not_null()).then(pl.lit(name)) for name, _ in candidates])
     severities = {c.category: c.severity for c in methodology.categories.values()}
     fallback = methodology.fallback_category
-    return (
+    classified = (
         frame.with_columns(
             category.fill_null(fallback).alias("category"),
             source.fill_null("fallback").alias("category_source"),
@@ -59,12 +62,19 @@ def classify(links: pl.LazyFrame, methodology: Methodology) -> pl.LazyFrame:
         )
         .drop([f"_cat_{name}" for name, _ in candidates])
     )
+    return links.join(classified, on=inputs, how="left", nulls_equal=True)
 
 
 def unmapped(links: pl.LazyFrame) -> pl.LazyFrame:
     """The codes and descriptions that fell through to the fallback, with their dollars: what to map next."""
     return (
-        links.filter(pl.col("category_source") == "fallback")
+        links.filter(
+            (pl.col("category_source") == "fallback")
+            # A record with no code and no description at all cannot be mapped; it is not a gap in the tables.
+            & pl.any_horizontal(
+                pl.col(c).is_not_null() for c in ("psc_code", "psc_description", "naics_code", "naics_description")
+            )
+        )
         .group_by(["psc_code", "psc_description", "naics_code", "naics_description"])
         .agg(pl.len().alias("links"), pl.col("amount_cents").sum().alias("amount_cents"))
         .sort("amount_cents", descending=True)

@@ -85,12 +85,20 @@ def _conform(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def transaction_links(transactions: pl.LazyFrame) -> pl.LazyFrame:
+    identity = ["contract_award_unique_key", "modification_number", "action_date"]
     rank = pl.col("source_kind").replace_strict(SOURCE_KIND_RANK, default=9, return_dtype=pl.Int32)
-    deduplicated = (
-        transactions.with_columns(rank.alias("_rank"))
-        .sort(["contract_award_unique_key", "modification_number", "action_date", "_rank", "transaction_key"])
-        .unique(subset=["contract_award_unique_key", "modification_number", "action_date"], keep="first")
+    # Within one format the natural key is unique already; only a transaction that two formats deliver
+    # (same award, modification and date) needs choosing, and the richer format wins.
+    multi_format = pl.col("source_kind").n_unique().over(identity) > 1
+    ranked = transactions.with_columns(multi_format.alias("_shared"))
+    chosen = (
+        ranked.filter(pl.col("_shared"))
+        .with_columns(rank.alias("_rank"))
+        .sort([*identity, "_rank", "transaction_key"])
+        .unique(subset=identity, keep="first")
+        .drop("_rank")
     )
+    deduplicated = pl.concat([ranked.filter(~pl.col("_shared")), chosen], how="vertical")
     return _conform(
         deduplicated.select(
             pl.concat_str(pl.lit("transaction:"), pl.col("transaction_key")).alias("link_id"),

@@ -26,54 +26,49 @@ NAME_RULES: tuple[tuple[str, str], ...] = (
 
 
 def match_keys(firms: pl.LazyFrame, identifiers: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
-    """(key, firm_id) for every identifier and normalised alias; keys claimed by two firms are dropped."""
-    by_identifier = identifiers.select(
-        pl.concat_str(pl.col("scheme"), pl.lit(":"), pl.col("value").str.to_uppercase()).alias("key"),
-        "firm_id",
-    )
+    """(scheme, value, firm_id) for every identifier and normalised alias (scheme "name"); a value claimed by
+    two firms within a scheme is dropped, so it attributes nothing."""
+    by_identifier = identifiers.select(pl.col("scheme"), pl.col("value").str.to_uppercase().alias("value"), "firm_id")
     names = pl.concat(
         [aliases.select(pl.col("alias").alias("name"), "firm_id"), firms.select("name", "firm_id")],
         how="vertical",
     )
-    by_name = names.select(pl.concat_str(pl.lit("name:"), normalized_name_expr(pl.col("name"))).alias("key"), "firm_id")
+    by_name = names.select(
+        pl.lit("name").alias("scheme"), normalized_name_expr(pl.col("name")).alias("value"), "firm_id"
+    )
     keys = pl.concat([by_identifier, by_name], how="vertical").drop_nulls().unique()
-    return keys.filter(pl.col("firm_id").n_unique().over("key") == 1)
+    return keys.filter(pl.col("firm_id").n_unique().over(["scheme", "value"]) == 1)
 
 
 def attribute(links: pl.LazyFrame, keys: pl.LazyFrame) -> pl.LazyFrame:
     """Add `firm_id`, `matched_by` and `matched_value` to each link (null when nothing matched)."""
-    candidates: list[tuple[pl.Expr, str]] = [
-        (pl.concat_str(pl.lit(f"{scheme}:"), pl.col(column).str.to_uppercase()), rule)
-        for column, scheme, rule in IDENTIFIER_RULES
-    ]
-    candidates += [
-        (pl.concat_str(pl.lit("name:"), normalized_name_expr(pl.col(column))), rule) for column, rule in NAME_RULES
-    ]
     frame = links
-    firm_columns: list[str] = []
-    for index, (key_expr, _rule) in enumerate(candidates):
-        key_col, firm_col = f"_key{index}", f"_firm{index}"
-        frame = frame.with_columns(key_expr.alias(key_col)).join(
-            keys.rename({"key": key_col, "firm_id": firm_col}), on=key_col, how="left"
+    for column, _rule in NAME_RULES:
+        # Vendor names repeat across thousands of records: normalise each distinct spelling once.
+        spellings = frame.select(pl.col(column).unique().drop_nulls())
+        normalised = spellings.with_columns(normalized_name_expr(pl.col(column)).alias(f"_norm_{column}"))
+        frame = frame.join(normalised, on=column, how="left")
+    # Formats without a column (the search export has no UEI) skip its rule rather than join on nulls.
+    columns = [column for column, _scheme, _rule in IDENTIFIER_RULES]
+    filled = links.select([pl.col(c).is_not_null().any() for c in columns]).collect().row(0)
+    rules = [rule for rule, has_values in zip(IDENTIFIER_RULES, filled, strict=True) if has_values]
+    rules += [(f"_norm_{column}", "name", rule) for column, rule in NAME_RULES]
+    for index, (column, scheme, _rule) in enumerate(rules):
+        lookup = keys.filter(pl.col("scheme") == scheme).select(
+            pl.col("value").alias(column), pl.col("firm_id").alias(f"_firm{index}")
         )
-        firm_columns.append(firm_col)
+        frame = frame.join(lookup, on=column, how="left")
     hint = pl.col("firm_id_hint")
-    firm = pl.coalesce(hint, *[pl.col(c) for c in firm_columns])
-    # The first rule that matched names the match; its key (without the scheme) is what matched.
-    matched = [pl.col(f"_firm{index}").is_not_null() for index in range(len(candidates))]
+    matched = [pl.col(f"_firm{index}").is_not_null() for index in range(len(rules))]
+    firm = pl.coalesce(hint, *[pl.col(f"_firm{index}") for index in range(len(rules))])
+    # The first rule that matched names the match; the value it matched on says why.
     rule = pl.coalesce(
         pl.when(hint.is_not_null()).then(pl.lit("evidence:firm")),
-        *[pl.when(m).then(pl.lit(name)) for m, (_key, name) in zip(matched, candidates, strict=True)],
+        *[pl.when(m).then(pl.lit(name)) for m, (_column, _scheme, name) in zip(matched, rules, strict=True)],
     )
     value = pl.coalesce(
-        hint,
-        *[
-            pl.when(m).then(pl.col(f"_key{index}").str.split_exact(":", 1).struct.field("field_1"))
-            for index, m in enumerate(matched)
-        ],
+        hint, *[pl.when(m).then(pl.col(column)) for m, (column, _scheme, _name) in zip(matched, rules, strict=True)]
     )
-    return frame.with_columns(
-        firm.alias("firm_id"),
-        rule.alias("matched_by"),
-        value.alias("matched_value"),
-    ).drop([c for i in range(len(candidates)) for c in (f"_key{i}", f"_firm{i}")])
+    return frame.with_columns(firm.alias("firm_id"), rule.alias("matched_by"), value.alias("matched_value")).drop(
+        [f"_firm{index}" for index in range(len(rules))] + [f"_norm_{column}" for column, _rule in NAME_RULES]
+    )

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from datasets.store import connect
+from scoring.methodology import load_methodology
 from service import queries
 from service.errors import register_error_handlers
 from service.routers import firms, meta
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.methodology = load_methodology()
     register_error_handlers(app)
     app.include_router(meta.router)
     app.include_router(firms.router)

@@ -115,3 +115,20 @@ def test_bad_parameters_are_422_problems_naming_the_field(
 def test_unknown_route_is_a_problem_too(client: TestClient) -> None:
     response = client.get("/v2/nothing")
     assert response.status_code == 404 and response.headers["content-type"].startswith(PROBLEM)
+
+
+def test_methodology_names_its_version_and_weights(client: TestClient) -> None:
+    body = client.get("/v1/methodology").json()
+    health = client.get("/healthz").json()
+    assert body["version"] == health["snapshot"]["methodology_version"] and body["in_force_for_snapshot"]
+    severities = {c["category"]: c["severity"] for c in body["categories"]}
+    assert severities["armoured_vehicles"] > severities["clothing"]
+    assert body["agency_weights"]["7012"] >= body["agency_weights"]["7014"] >= body["default_agency_weight"]
+    assert body["rule_counts"]["psc"] > 100
+
+
+def test_profile_breakdown_adds_up_to_the_score_totals(client: TestClient) -> None:
+    body = client.get("/v1/firms/thomson-reuters").json()
+    total = body["score"]["weighted_total"]
+    for breakdown in ("by_agency", "by_category", "by_subsidiary"):
+        assert abs(sum(b["weighted"] for b in body[breakdown]) - total) < 0.05 * len(body[breakdown]) + 0.01

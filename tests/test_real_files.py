@@ -171,3 +171,10 @@ def test_recipients_located_in_canada_are_canadian_without_a_parent_lookup(
     assert float(_firm(result, "sendum-wireless")["ice_total"]) >= 56_923.70  # type: ignore[arg-type]
     # No recipient with country CAN is left unattributed.
     assert c.filter(c["recipient_country_code"] == "CAN")["parent_id"].null_count() == 0
+
+
+def test_every_code_and_description_in_the_real_files_maps_to_a_category(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    _db, result, _reports = scored
+    assert result.unmapped_categories.height == 0, result.unmapped_categories.head(10)

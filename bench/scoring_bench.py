@@ -1,0 +1,280 @@
+"""Rescoring benchmark: the Polars pipeline against a hand-written DuckDB SQL version of the same
+aggregation (attribute by UEI, then by exact normalised name; roll up through ownership; weigh by category,
+agency and recency; sum per Canadian parent), timed in the same run on the same synthetic input.
+
+Synthetic input, fictional names: 1M transactions, 50k firms (10k Canadian parents), 60k ownership edges.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+import numpy as np
+import polars as pl
+
+from scoring import ScoreResult, StoreFrames, load_methodology, score
+from scoring.methodology import Methodology
+
+AS_OF = date(2026, 11, 1)
+PSC_SAMPLE = ["2355", "S206", "8440", "7510", "D307", "R408", "Y1FF", "V221", "1005", "6665", "R499", "J023"]
+AGENCIES = ["7012", "7014", "7003", "7022", "7001"]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    transactions: int = 1_000_000
+    firms: int = 50_000
+    parents: int = 10_000
+    edges: int = 60_000
+
+
+def synthetic(sizes: Sizes, seed: int = 7) -> StoreFrames:
+    rng = np.random.default_rng(seed)
+    firm_ids = [f"f{i:06d}" for i in range(sizes.firms)]
+    countries = ["CAN" if i < sizes.parents else "USA" for i in range(sizes.firms)]
+    names = [
+        f"Northwind Fictional {i:06d} {'Holdings Inc.' if i < sizes.parents else 'Federal LLC'}"
+        for i in range(sizes.firms)
+    ]
+    firms = pl.DataFrame(
+        {
+            "firm_id": firm_ids,
+            "name": names,
+            "country_code": countries,
+            "annual_revenue": pl.Series([None] * sizes.firms, dtype=pl.Decimal(18, 2)),
+            "revenue_currency": pl.Series([None] * sizes.firms, dtype=pl.String),
+            "revenue_basis": pl.Series([None] * sizes.firms, dtype=pl.String),
+        }
+    )
+    # Each subsidiary has a parent (a Canadian parent or another subsidiary: several levels); the rest of the
+    # edges are second owners (joint ventures), some of which close cycles.
+    subs = np.arange(sizes.parents, sizes.firms)
+    first_parent = np.where(
+        rng.random(subs.size) < 0.7, rng.integers(0, sizes.parents, subs.size), rng.integers(0, sizes.firms, subs.size)
+    )
+    extra = sizes.edges - subs.size
+    extra_child = rng.integers(sizes.parents, sizes.firms, extra)
+    extra_parent = rng.integers(0, sizes.firms, extra)
+    child = np.concatenate([subs, extra_child])
+    parent = np.concatenate([first_parent, extra_parent])
+    keep = child != parent
+    ownership = pl.DataFrame(
+        {
+            "child_firm_id": [firm_ids[i] for i in child[keep]],
+            "parent_firm_id": [firm_ids[i] for i in parent[keep]],
+            "share": pl.Series(np.where(np.arange(keep.sum()) < subs.size, 1.0, 0.5), dtype=pl.Decimal(7, 6)),
+            "relation": np.where(np.arange(keep.sum()) < subs.size, "wholly_owned", "joint_venture"),
+            "valid_from": pl.Series([None] * int(keep.sum()), dtype=pl.Date),
+            "valid_to": pl.Series([None] * int(keep.sum()), dtype=pl.Date),
+        }
+    ).unique(["child_firm_id", "parent_firm_id"])
+    ueis = [f"FICT{i:08d}" for i in range(sizes.firms)]
+    identifiers = pl.DataFrame({"firm_id": firm_ids, "scheme": ["uei"] * sizes.firms, "value": ueis})
+    aliases = pl.DataFrame({"firm_id": firm_ids, "alias": [n.upper() for n in names]})
+
+    n = sizes.transactions
+    recipient = rng.integers(0, sizes.firms, n)
+    how = rng.random(n)  # 80 % by UEI, 10 % by name only, 10 % unknown vendors
+    days = rng.integers(0, 3650, n)
+    transactions = pl.DataFrame(
+        {
+            "transaction_key": [f"t{i}" for i in range(n)],
+            "contract_award_unique_key": [f"CONT_AWD_FICT{i // 4:07d}_7012_-NONE-_-NONE-" for i in range(n)],
+            "modification_number": [str(i % 4) for i in range(n)],
+            "action_date": pl.Series(np.datetime64(AS_OF) - days.astype("timedelta64[D]")).cast(pl.Date),
+            "federal_action_obligation": pl.Series(np.round(rng.lognormal(10, 2, n), 2)).cast(pl.Decimal(18, 2)),
+            "awarding_sub_agency_code": rng.choice(AGENCIES, n),
+            "recipient_uei": [ueis[r] if h < 0.8 else None for r, h in zip(recipient, how, strict=True)],
+            "recipient_parent_uei": pl.Series([None] * n, dtype=pl.String),
+            "recipient_duns": pl.Series([None] * n, dtype=pl.String),
+            "recipient_parent_duns": pl.Series([None] * n, dtype=pl.String),
+            "cage_code": pl.Series([None] * n, dtype=pl.String),
+            "recipient_name": [
+                names[r].upper() if h < 0.9 else f"UNKNOWN VENDOR {r} LLC" for r, h in zip(recipient, how, strict=True)
+            ],
+            "recipient_parent_name": pl.Series([None] * n, dtype=pl.String),
+            "recipient_country_code": ["USA"] * n,
+            "product_or_service_code": rng.choice(PSC_SAMPLE, n),
+            "product_or_service_description": pl.Series([None] * n, dtype=pl.String),
+            "naics_code": pl.Series([None] * n, dtype=pl.String),
+            "naics_description": pl.Series([None] * n, dtype=pl.String),
+            "transaction_description": pl.Series([None] * n, dtype=pl.String),
+            "source_kind": ["usaspending_prime_transactions"] * n,
+        }
+    )
+    empty_awards = pl.DataFrame(
+        schema={
+            "contract_award_unique_key": pl.String,
+            "awarding_sub_agency_code": pl.String,
+            "award_base_action_date": pl.Date,
+            "award_latest_action_date": pl.Date,
+            "total_obligated_amount": pl.Decimal(18, 2),
+            **{
+                c: pl.String
+                for c in (
+                    "recipient_uei",
+                    "recipient_parent_uei",
+                    "recipient_duns",
+                    "cage_code",
+                    "recipient_name",
+                    "recipient_parent_name",
+                    "recipient_country_code",
+                    "product_or_service_code",
+                    "product_or_service_description",
+                    "naics_code",
+                    "naics_description",
+                    "award_description",
+                    "source_url",
+                )
+            },
+        }
+    )
+    empty_subawards = pl.DataFrame(
+        schema={
+            "subaward_key": pl.String,
+            "prime_award_unique_key": pl.String,
+            "prime_awarding_sub_agency_code": pl.String,
+            "subaward_action_date": pl.Date,
+            "subaward_amount": pl.Decimal(18, 2),
+            **{
+                c: pl.String
+                for c in (
+                    "subawardee_uei",
+                    "subawardee_parent_uei",
+                    "subawardee_duns",
+                    "subawardee_name",
+                    "subawardee_parent_name",
+                    "subawardee_country_code",
+                    "prime_award_naics_code",
+                    "prime_award_naics_description",
+                    "subaward_description",
+                )
+            },
+        }
+    )
+    empty_evidence = pl.DataFrame(
+        schema={
+            "evidence_id": pl.String,
+            "firm_id": pl.String,
+            "agency_code": pl.String,
+            "kind": pl.String,
+            "category": pl.String,
+            "status": pl.String,
+            "channel": pl.String,
+            "channel_share": pl.Decimal(7, 6),
+            "amount": pl.Decimal(18, 2),
+            "currency": pl.String,
+            "event_date": pl.Date,
+            "published_date": pl.Date,
+            "summary": pl.String,
+            "confidence": pl.String,
+            "url": pl.String,
+            "award_key": pl.String,
+        }
+    )
+    return StoreFrames(
+        transactions=transactions.lazy(),
+        awards=empty_awards.lazy(),
+        subawards=empty_subawards.lazy(),
+        evidence=empty_evidence.lazy(),
+        firms=firms.lazy(),
+        firm_identifiers=identifiers.lazy(),
+        firm_aliases=aliases.lazy(),
+        ownership=ownership.lazy(),
+    )
+
+
+def duckdb_baseline(con: duckdb.DuckDBPyConnection, m: Methodology) -> pl.DataFrame:
+    """The same aggregation written by hand in DuckDB SQL: the yardstick for the pipeline."""
+    half_life = m.half_life_days
+    agency_case = " ".join(f"WHEN '{k}' THEN {v}" for k, v in m.agency_weights.items())
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE psc_rules AS SELECT * FROM (VALUES "
+        + ", ".join(f"('{p}', {m.categories[c].severity})" for p, c in m.psc_rules.items())
+        + ") v(prefix, severity)"
+    )
+    result: pl.DataFrame = con.sql(f"""
+        WITH RECURSIVE
+        norm_alias AS (
+            SELECT firm_id, trim(regexp_replace(regexp_replace(upper(alias), '[^A-Z0-9 ]', ' ', 'g'),
+                   '\\b(INC|LLC|CORP|CORPORATION|LTD|LIMITED)\\b', ' ', 'g')) AS key FROM aliases),
+        tx AS (
+            SELECT t.*, trim(regexp_replace(regexp_replace(upper(recipient_name), '[^A-Z0-9 ]', ' ', 'g'),
+                   '\\b(INC|LLC|CORP|CORPORATION|LTD|LIMITED)\\b', ' ', 'g')) AS name_key
+            FROM transactions t WHERE action_date <= DATE '{AS_OF}'),
+        attributed AS (
+            SELECT tx.*, coalesce(i.firm_id, a.firm_id) AS firm_id
+            FROM tx LEFT JOIN identifiers i ON i.scheme = 'uei' AND i.value = tx.recipient_uei
+                    LEFT JOIN norm_alias a ON a.key = tx.name_key),
+        walk(firm_id, current, share, path) AS (
+            SELECT firm_id, firm_id, 1.0::DOUBLE, [firm_id] FROM firms
+            UNION ALL
+            SELECT w.firm_id, o.parent_firm_id, w.share * o.share::DOUBLE, list_append(w.path, o.parent_firm_id)
+            FROM walk w JOIN ownership o ON o.child_firm_id = w.current
+            WHERE NOT list_contains(w.path, o.parent_firm_id) AND len(w.path) < 32),
+        tops AS (
+            SELECT w.firm_id, w.current AS parent_id, sum(w.share) AS share
+            FROM walk w JOIN firms f ON f.firm_id = w.current AND f.country_code = 'CAN'
+            WHERE NOT EXISTS (SELECT 1 FROM ownership o JOIN firms g ON g.firm_id = o.parent_firm_id
+                              AND g.country_code = 'CAN' WHERE o.child_firm_id = w.current
+                              AND NOT list_contains(w.path, o.parent_firm_id))
+            GROUP BY ALL),
+        weighted AS (
+            SELECT t.parent_id, a.federal_action_obligation::DOUBLE
+                * coalesce(p4.severity, p2.severity, p1.severity, 0.3)
+                * CASE a.awarding_sub_agency_code {agency_case} ELSE {m.default_agency_weight} END
+                * pow(0.5, date_diff('day', a.action_date, DATE '{AS_OF}') / {half_life})
+                * t.share AS contribution,
+                a.federal_action_obligation * t.share AS dollars
+            FROM attributed a JOIN tops t ON t.firm_id = a.firm_id
+            LEFT JOIN psc_rules p4 ON p4.prefix = a.product_or_service_code
+            LEFT JOIN psc_rules p2 ON p2.prefix = left(a.product_or_service_code, 2)
+            LEFT JOIN psc_rules p1 ON p1.prefix = left(a.product_or_service_code, 1))
+        SELECT parent_id, sum(contribution) AS weighted, sum(dollars) AS dollars, count(*) AS links
+        FROM weighted GROUP BY parent_id
+    """).pl()
+    return result
+
+
+def _median_seconds(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def run(sizes: Sizes = Sizes(), repeat: int = 3) -> dict[str, float]:
+    print(
+        f"synthetic input: {sizes.transactions:,} transactions, {sizes.firms:,} firms, "
+        f"{sizes.edges:,} ownership edges (fictional names)"
+    )
+    frames = synthetic(sizes)
+    methodology = load_methodology()
+    con = duckdb.connect()
+    for name, frame in (
+        ("transactions", frames.transactions),
+        ("firms", frames.firms),
+        ("identifiers", frames.firm_identifiers),
+        ("aliases", frames.firm_aliases),
+        ("ownership", frames.ownership),
+    ):
+        con.register(f"_{name}", frame.collect().to_arrow())
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")
+    baseline, base_result = _median_seconds(lambda: duckdb_baseline(con, methodology), repeat)
+    pipeline, pipe_result = _median_seconds(lambda: score(frames, methodology, AS_OF), repeat)
+    assert isinstance(base_result, pl.DataFrame) and isinstance(pipe_result, ScoreResult)
+    scored = pipe_result.scores
+    ratio = pipeline / baseline
+    print(f"  DuckDB SQL aggregation (baseline): {baseline:8.2f} s  ({base_result.height:,} parents)")
+    print(
+        f"  Polars pipeline, full rescore:     {pipeline:8.2f} s  ({int((scored['link_count'] > 0).sum()):,} parents)"
+    )
+    print(f"  ratio pipeline / baseline:         {ratio:8.2f}x  (target <= 2.0x)")
+    return {"baseline_s": baseline, "pipeline_s": pipeline, "ratio": ratio}
