@@ -19,6 +19,7 @@ import polars as pl
 
 from scoring import ScoreResult, StoreFrames, load_methodology, score
 from scoring.methodology import Methodology
+from scoring.normalize import LEGAL_FORMS
 
 AS_OF = date(2026, 11, 1)
 PSC_SAMPLE = ["2355", "S206", "8440", "7510", "D307", "R408", "Y1FF", "V221", "1005", "6665", "R499", "J023"]
@@ -190,27 +191,43 @@ def synthetic(sizes: Sizes, seed: int = 7) -> StoreFrames:
 
 
 def duckdb_baseline(con: duckdb.DuckDBPyConnection, m: Methodology) -> pl.DataFrame:
-    """The same aggregation written by hand in DuckDB SQL: the yardstick for the pipeline."""
+    """The same aggregation written by hand in DuckDB SQL, producing the same outputs: the same name
+    normalisation, attribution by UEI then name, roll-up, the weighted contributions table with its factor
+    and trace columns, and per-firm totals with breakdowns by agency, category and subsidiary."""
     half_life = m.half_life_days
     agency_case = " ".join(f"WHEN '{k}' THEN {v}" for k, v in m.agency_weights.items())
+    severity = {c.category: c.severity for c in m.categories.values()}
     con.execute(
         "CREATE OR REPLACE TEMP TABLE psc_rules AS SELECT * FROM (VALUES "
-        + ", ".join(f"('{p}', {m.categories[c].severity})" for p, c in m.psc_rules.items())
-        + ") v(prefix, severity)"
+        + ", ".join(f"('{p}', '{c}', {severity[c]})" for p, c in m.psc_rules.items())
+        + ") v(prefix, category, severity)"
     )
-    result: pl.DataFrame = con.sql(f"""
+    forms = "|".join(f.replace(" ", "\\s") for f in sorted(LEGAL_FORMS, key=len, reverse=True))
+    con.execute(f"""
+        CREATE OR REPLACE MACRO normalise(name) AS nullif(trim(regexp_replace(regexp_replace(regexp_replace(
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(strip_accents(upper(name)),
+            '\\s+(D/B/A|DBA|DOING BUSINESS AS)\\s+.*$', ''), '&', ' AND ', 'g'), '[^A-Z0-9 ]', ' ', 'g'),
+            '\\b({forms})\\b', ' ', 'g'), '^\\s*THE\\s+', ''), '\\s+THE\\s*$', ''), '\\s+', ' ', 'g')), '')
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE baseline_contributions AS
         WITH RECURSIVE
-        norm_alias AS (
-            SELECT firm_id, trim(regexp_replace(regexp_replace(upper(alias), '[^A-Z0-9 ]', ' ', 'g'),
-                   '\\b(INC|LLC|CORP|CORPORATION|LTD|LIMITED)\\b', ' ', 'g')) AS key FROM aliases),
-        tx AS (
-            SELECT t.*, trim(regexp_replace(regexp_replace(upper(recipient_name), '[^A-Z0-9 ]', ' ', 'g'),
-                   '\\b(INC|LLC|CORP|CORPORATION|LTD|LIMITED)\\b', ' ', 'g')) AS name_key
-            FROM transactions t WHERE action_date <= DATE '{AS_OF}'),
+        names AS (SELECT DISTINCT recipient_name FROM transactions),
+        normalised AS (SELECT recipient_name, normalise(recipient_name) AS name_key FROM names),
+        alias_keys AS (
+            SELECT key, any_value(firm_id) AS firm_id FROM (
+                SELECT normalise(alias) AS key, firm_id FROM aliases
+                UNION SELECT normalise(name), firm_id FROM firms)
+            WHERE key IS NOT NULL GROUP BY key HAVING count(DISTINCT firm_id) = 1),
         attributed AS (
-            SELECT tx.*, coalesce(i.firm_id, a.firm_id) AS firm_id
-            FROM tx LEFT JOIN identifiers i ON i.scheme = 'uei' AND i.value = tx.recipient_uei
-                    LEFT JOIN norm_alias a ON a.key = tx.name_key),
+            SELECT t.*, coalesce(i.firm_id, a.firm_id) AS firm_id,
+                   CASE WHEN i.firm_id IS NOT NULL THEN 'identifier:uei'
+                        WHEN a.firm_id IS NOT NULL THEN 'alias:name' END AS matched_by
+            FROM transactions t
+            LEFT JOIN identifiers i ON i.scheme = 'uei' AND i.value = t.recipient_uei
+            LEFT JOIN normalised n ON n.recipient_name = t.recipient_name
+            LEFT JOIN alias_keys a ON a.key = n.name_key
+            WHERE t.action_date <= DATE '{AS_OF}'),
         walk(firm_id, current, share, path) AS (
             SELECT firm_id, firm_id, 1.0::DOUBLE, [firm_id] FROM firms
             UNION ALL
@@ -218,25 +235,57 @@ def duckdb_baseline(con: duckdb.DuckDBPyConnection, m: Methodology) -> pl.DataFr
             FROM walk w JOIN ownership o ON o.child_firm_id = w.current
             WHERE NOT list_contains(w.path, o.parent_firm_id) AND len(w.path) < 32),
         tops AS (
-            SELECT w.firm_id, w.current AS parent_id, sum(w.share) AS share
+            SELECT w.firm_id, w.current AS parent_id, least(sum(w.share), 1.0) AS share
             FROM walk w JOIN firms f ON f.firm_id = w.current AND f.country_code = 'CAN'
             WHERE NOT EXISTS (SELECT 1 FROM ownership o JOIN firms g ON g.firm_id = o.parent_firm_id
                               AND g.country_code = 'CAN' WHERE o.child_firm_id = w.current
                               AND NOT list_contains(w.path, o.parent_firm_id))
-            GROUP BY ALL),
-        weighted AS (
-            SELECT t.parent_id, a.federal_action_obligation::DOUBLE
-                * coalesce(p4.severity, p2.severity, p1.severity, 0.3)
-                * CASE a.awarding_sub_agency_code {agency_case} ELSE {m.default_agency_weight} END
-                * pow(0.5, date_diff('day', a.action_date, DATE '{AS_OF}') / {half_life})
-                * t.share AS contribution,
-                a.federal_action_obligation * t.share AS dollars
-            FROM attributed a JOIN tops t ON t.firm_id = a.firm_id
-            LEFT JOIN psc_rules p4 ON p4.prefix = a.product_or_service_code
-            LEFT JOIN psc_rules p2 ON p2.prefix = left(a.product_or_service_code, 2)
-            LEFT JOIN psc_rules p1 ON p1.prefix = left(a.product_or_service_code, 1))
-        SELECT parent_id, sum(contribution) AS weighted, sum(dollars) AS dollars, count(*) AS links
-        FROM weighted GROUP BY parent_id
+            GROUP BY ALL)
+        SELECT 'transaction:' || a.transaction_key AS link_id, t.parent_id, a.firm_id AS via_firm_id, a.matched_by,
+               a.contract_award_unique_key AS award_key, a.recipient_name, a.awarding_sub_agency_code AS agency_code,
+               a.action_date AS link_date, a.transaction_description AS description,
+               coalesce(p4.category, p3.category, p2.category, p1.category, 'other') AS category,
+               a.federal_action_obligation AS amount,
+               coalesce(p4.severity, p3.severity, p2.severity, p1.severity, {severity["other"]}) AS category_severity,
+               CASE a.awarding_sub_agency_code {agency_case} ELSE {m.default_agency_weight} END AS agency_weight,
+               pow(0.5, date_diff('day', a.action_date, DATE '{AS_OF}') / {half_life}) AS recency_weight,
+               t.share AS ownership_share,
+               a.federal_action_obligation::DOUBLE * category_severity * agency_weight * recency_weight
+                   * ownership_share AS contribution,
+               round(a.federal_action_obligation * t.share, 2) AS share_amount
+        FROM attributed a JOIN tops t ON t.firm_id = a.firm_id
+        LEFT JOIN psc_rules p4 ON p4.prefix = a.product_or_service_code
+        LEFT JOIN psc_rules p3 ON p3.prefix = left(a.product_or_service_code, 3)
+        LEFT JOIN psc_rules p2 ON p2.prefix = left(a.product_or_service_code, 2)
+        LEFT JOIN psc_rules p1 ON p1.prefix = left(a.product_or_service_code, 1)
+    """)
+    result: pl.DataFrame = con.sql("""
+        WITH cells AS (
+            SELECT parent_id, agency_code, category, via_firm_id, sum(share_amount) AS dollars,
+                   sum(contribution) AS weighted, count(*) AS links
+            FROM baseline_contributions GROUP BY ALL),
+        breakdown_agency AS (
+            SELECT parent_id, list({key: agency_code, dollars: d, weighted: w} ORDER BY w DESC) AS by_agency
+            FROM (SELECT parent_id, agency_code, sum(dollars) d, sum(weighted) w FROM cells GROUP BY ALL)
+            GROUP BY parent_id),
+        breakdown_category AS (
+            SELECT parent_id, list({key: category, dollars: d, weighted: w} ORDER BY w DESC) AS by_category
+            FROM (SELECT parent_id, category, sum(dollars) d, sum(weighted) w FROM cells GROUP BY ALL)
+            GROUP BY parent_id),
+        breakdown_via AS (
+            SELECT parent_id, list({key: via_firm_id, dollars: d, weighted: w} ORDER BY w DESC) AS by_subsidiary
+            FROM (SELECT parent_id, via_firm_id, sum(dollars) d, sum(weighted) w FROM cells GROUP BY ALL)
+            GROUP BY parent_id),
+        awards AS (
+            SELECT parent_id, count(DISTINCT award_key) AS award_count FROM baseline_contributions GROUP BY ALL),
+        totals AS (
+            SELECT parent_id, sum(dollars) AS obligated_total,
+                   sum(dollars) FILTER (WHERE agency_code = '7012') AS ice_total,
+                   sum(dollars) FILTER (WHERE agency_code = '7014') AS cbp_total,
+                   round(sum(weighted), 2) AS weighted_total, sum(links) AS link_count
+            FROM cells GROUP BY ALL)
+        SELECT * FROM totals JOIN awards USING (parent_id) JOIN breakdown_agency USING (parent_id)
+        JOIN breakdown_category USING (parent_id) JOIN breakdown_via USING (parent_id)
     """).pl()
     return result
 
@@ -272,6 +321,14 @@ def run(sizes: Sizes = Sizes(), repeat: int = 3) -> dict[str, float]:
     assert isinstance(base_result, pl.DataFrame) and isinstance(pipe_result, ScoreResult)
     scored = pipe_result.scores
     ratio = pipeline / baseline
+    # The two must compute the same thing: compare every parent's weighted total.
+    both = scored.select("firm_id", "weighted_total").join(
+        base_result.select(pl.col("parent_id").alias("firm_id"), pl.col("weighted_total").alias("base")),
+        on="firm_id",
+        how="inner",
+    )
+    worst = float((both["weighted_total"] - both["base"]).abs().max() or 0.0)
+    print(f"  parents compared: {both.height:,}; largest difference in weighted total: {worst:,.2f} USD")
     print(f"  DuckDB SQL aggregation (baseline): {baseline:8.2f} s  ({base_result.height:,} parents)")
     print(
         f"  Polars pipeline, full rescore:     {pipeline:8.2f} s  ({int((scored['link_count'] > 0).sum()):,} parents)"

@@ -29,11 +29,11 @@ def read_frames(con: duckdb.DuckDBPyConnection) -> StoreFrames:
 
 
 _CONTRIBUTION_COLUMNS = """
-    parent_id, as_of, methodology_version, link_id, link_kind, source_key, award_key, source_url, via_firm_id,
-    path, matched_by, matched_value, recipient_name, agency_code, category, category_source, link_date, is_direct,
+    c.parent_id, as_of, methodology_version, link_id, link_kind, source_key, award_key, source_url, via_firm_id,
+    p.path, matched_by, matched_value, recipient_name, agency_code, category, category_source, link_date, is_direct,
     CAST(amount_cents AS DECIMAL(18,0)) / 100, CAST(share_cents AS DECIMAL(18,0)) / 100,
     CAST(weighted_amount_cents AS DECIMAL(18,0)) / 100,
-    category_severity, agency_weight, recency_weight, evidence_confidence_weight, ownership_share,
+    category_severity, agency_weight, recency_weight, evidence_confidence_weight, c.ownership_share,
     channel_weight, contribution, description
 """
 
@@ -65,7 +65,11 @@ def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: dat
             [scored_at],
         )
         con.register("_contributions", contributions.to_arrow())
-        con.execute(f"INSERT INTO contributions SELECT {_CONTRIBUTION_COLUMNS} FROM _contributions")
+        con.register("_paths", result.ownership_paths.to_arrow())
+        con.execute(
+            f"INSERT INTO contributions SELECT {_CONTRIBUTION_COLUMNS} FROM _contributions c "
+            "LEFT JOIN _paths p ON p.firm_id = c.via_firm_id AND p.parent_id = c.parent_id"
+        )
         con.register("_unattributed", result.unattributed.to_arrow())
         con.execute(
             "INSERT INTO unattributed SELECT ?, ?, link_kind, records, amount FROM _unattributed",
@@ -82,5 +86,5 @@ def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: dat
         con.execute("ROLLBACK")
         raise
     finally:
-        for view in ("_scores", "_contributions", "_unattributed", "_unmapped"):
+        for view in ("_scores", "_contributions", "_paths", "_unattributed", "_unmapped"):
             con.unregister(view)

@@ -24,6 +24,31 @@ from scoring.rollup import ultimate_canadian_parents
 __all__ = ["Methodology", "ScoreResult", "StoreFrames", "load_methodology", "score"]
 
 CANADA = "CAN"
+# What a contribution carries from its link: the factors' inputs and what a reader needs to trace it.
+CONTRIBUTION_INPUTS = [
+    "link_id",
+    "link_kind",
+    "source_key",
+    "award_key",
+    "source_url",
+    "firm_id",
+    "matched_by",
+    "matched_value",
+    "recipient_name",
+    "recipient_country_code",
+    "agency_code",
+    "category",
+    "category_source",
+    "category_severity",
+    "link_date",
+    "is_direct",
+    "amount_cents",
+    "description",
+    "evidence_status",
+    "evidence_channel",
+    "evidence_confidence",
+    "evidence_channel_share",
+]
 DISCOVERED_PREFIX = "can-"
 
 
@@ -31,6 +56,7 @@ DISCOVERED_PREFIX = "can-"
 class ScoreResult:
     scores: pl.DataFrame  # one row per Canadian parent firm
     contributions: pl.DataFrame  # one row per (firm, link); sums back to the scores
+    ownership_paths: pl.DataFrame  # (firm_id, parent_id, ownership_share, path): how each vendor rolls up
     unattributed: pl.DataFrame  # records that matched no firm, counted by kind
     unmapped_categories: pl.DataFrame  # codes and descriptions that fell to the fallback category
     discovered_firms: pl.DataFrame  # recipients located in Canada with no registry entry
@@ -136,7 +162,8 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
     contributions = (
         attributed.lazy()
         .filter(pl.col("firm_id").is_not_null())
-        .join(rollup.lazy(), on="firm_id", how="inner")
+        .select(CONTRIBUTION_INPUTS)
+        .join(rollup.lazy().drop("path"), on="firm_id", how="inner")
         .rename({"firm_id": "via_firm_id"})
         .pipe(drop_evidence_already_in_records)
         .pipe(weigh, methodology, as_of)
@@ -173,6 +200,7 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
     return ScoreResult(
         scores=scores,
         contributions=contributions,
+        ownership_paths=rollup,
         unattributed=unattributed,
         unmapped_categories=unmapped(links).collect(),
         discovered_firms=discovered,

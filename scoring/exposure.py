@@ -109,14 +109,17 @@ def weigh(links: pl.LazyFrame, methodology: Methodology, as_of: date) -> pl.Lazy
     )
 
 
-def _breakdown(contributions: pl.LazyFrame, column: str, name: str) -> pl.LazyFrame:
+CELL = ["parent_id", "agency_code", "category", "via_firm_id", "link_kind", "is_direct"]
+
+
+def _breakdown(cells: pl.LazyFrame, column: str, name: str) -> pl.LazyFrame:
     """Per firm, a list of {key, dollars, weighted, links} sorted by weighted contribution."""
     return (
-        contributions.group_by(["parent_id", column])
+        cells.group_by(["parent_id", column])
         .agg(
-            (pl.col("share_cents").sum() / 100).alias("dollars"),
-            pl.col("contribution").sum().round(2).alias("weighted"),
-            pl.len().alias("links"),
+            (pl.col("cents").sum() / 100).alias("dollars"),
+            pl.col("weighted").sum().round(2).alias("weighted"),
+            pl.col("links").sum().alias("links"),
         )
         .sort(["parent_id", "weighted", column], descending=[False, True, False])
         .group_by("parent_id", maintain_order=True)
@@ -128,26 +131,41 @@ def aggregate(
     contributions: pl.LazyFrame, parents: pl.LazyFrame, methodology: Methodology, as_of: date
 ) -> pl.LazyFrame:
     """One row per scored firm (every Canadian parent, with or without links)."""
-    cents = pl.col("share_cents")
+    # One pass over the contributions into small cells; every total and breakdown is read from the cells.
     is_money = pl.col("link_kind") != "evidence"
-    totals = contributions.group_by("parent_id").agg(
-        (cents.filter(is_money).sum() / 100).alias("obligated_total"),
-        (cents.filter(pl.col("is_direct") & is_money).sum() / 100).alias("direct_total"),
-        (cents.filter(~pl.col("is_direct") & is_money).sum() / 100).alias("indirect_total"),
+    cells = (
+        contributions.group_by(CELL)
+        .agg(
+            pl.col("share_cents").filter(is_money).sum().alias("cents"),
+            pl.col("contribution").sum().alias("weighted"),
+            pl.len().alias("links"),
+        )
+        .collect()
+        .lazy()
+    )
+    cents = pl.col("cents")
+    money = pl.col("link_kind") != "evidence"
+    totals = cells.group_by("parent_id").agg(
+        (cents.sum() / 100).alias("obligated_total"),
+        (cents.filter(pl.col("is_direct") & money).sum() / 100).alias("direct_total"),
+        (cents.filter(~pl.col("is_direct") & money).sum() / 100).alias("indirect_total"),
         (cents.filter(pl.col("agency_code") == ICE).sum() / 100).alias("ice_total"),
         (cents.filter(pl.col("agency_code") == CBP).sum() / 100).alias("cbp_total"),
         (cents.filter(~pl.col("agency_code").is_in([ICE, CBP])).sum() / 100).alias("other_dhs_total"),
-        pl.col("contribution").sum().round(2).alias("weighted_total"),
-        pl.len().alias("link_count"),
-        pl.col("award_key").filter(is_money).n_unique().alias("award_count"),
-        (pl.col("link_kind") == "evidence").sum().alias("evidence_count"),
+        pl.col("weighted").sum().round(2).alias("weighted_total"),
+        pl.col("links").sum().alias("link_count"),
+        pl.col("links").filter(~money).sum().alias("evidence_count"),
     )
-    per_agency = _breakdown(contributions, "agency_code", "by_agency")
-    per_category = _breakdown(contributions, "category", "by_category")
-    per_subsidiary = _breakdown(contributions, "via_firm_id", "by_subsidiary")
+    awards = (
+        contributions.filter(is_money).group_by("parent_id").agg(pl.col("award_key").n_unique().alias("award_count"))
+    )
+    per_agency = _breakdown(cells, "agency_code", "by_agency")
+    per_category = _breakdown(cells, "category", "by_category")
+    per_subsidiary = _breakdown(cells, "via_firm_id", "by_subsidiary")
     zero = pl.lit(0.0)
     scored = (
         parents.join(totals, on="parent_id", how="left")
+        .join(awards, on="parent_id", how="left")
         .join(per_agency, on="parent_id", how="left")
         .join(per_category, on="parent_id", how="left")
         .join(per_subsidiary, on="parent_id", how="left")

@@ -84,7 +84,10 @@ def _conform(frame: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def transaction_links(transactions: pl.LazyFrame) -> pl.LazyFrame:
+def transaction_links(transactions: pl.LazyFrame, several_formats: bool = True) -> pl.LazyFrame:
+    """One link per transaction; with `several_formats`, the same transaction from two formats counts once."""
+    if not several_formats:
+        return _transaction_link_columns(transactions)
     identity = ["contract_award_unique_key", "modification_number", "action_date"]
     rank = pl.col("source_kind").replace_strict(SOURCE_KIND_RANK, default=9, return_dtype=pl.Int32)
     # Within one format the natural key is unique already; only a transaction that two formats deliver
@@ -99,8 +102,12 @@ def transaction_links(transactions: pl.LazyFrame) -> pl.LazyFrame:
         .drop("_rank")
     )
     deduplicated = pl.concat([ranked.filter(~pl.col("_shared")), chosen], how="vertical")
+    return _transaction_link_columns(deduplicated)
+
+
+def _transaction_link_columns(transactions: pl.LazyFrame) -> pl.LazyFrame:
     return _conform(
-        deduplicated.select(
+        transactions.select(
             pl.concat_str(pl.lit("transaction:"), pl.col("transaction_key")).alias("link_id"),
             pl.lit("transaction").alias("link_kind"),
             pl.col("contract_award_unique_key").alias("source_key"),
@@ -232,6 +239,7 @@ def build_links(frames: StoreFrames, as_of: date | None = None) -> pl.LazyFrame:
         transactions = transactions.filter(pl.col("action_date") <= as_of)
         awards = awards.filter(pl.coalesce("award_base_action_date", "award_latest_action_date") <= as_of)
         subawards = subawards.filter(pl.col("subaward_action_date") <= as_of)
-    transaction = transaction_links(transactions)
+    formats = frames.transactions.select(pl.col("source_kind").n_unique()).collect().item()
+    transaction = transaction_links(transactions, several_formats=formats > 1)
     award = award_links(awards, transaction)
     return pl.concat([transaction, award, subaward_links(subawards), evidence_links(frames.evidence)], how="vertical")

@@ -41,23 +41,27 @@ def match_keys(firms: pl.LazyFrame, identifiers: pl.LazyFrame, aliases: pl.LazyF
 
 
 def attribute(links: pl.LazyFrame, keys: pl.LazyFrame) -> pl.LazyFrame:
-    """Add `firm_id`, `matched_by` and `matched_value` to each link (null when nothing matched)."""
-    frame = links
-    for column, _rule in NAME_RULES:
-        # Vendor names repeat across thousands of records: normalise each distinct spelling once.
-        spellings = frame.select(pl.col(column).unique().drop_nulls())
-        normalised = spellings.with_columns(normalized_name_expr(pl.col(column)).alias(f"_norm_{column}"))
-        frame = frame.join(normalised, on=column, how="left")
+    """Add `firm_id`, `matched_by` and `matched_value` to each link (null when nothing matched).
+
+    The joins run on a narrow frame of the matching columns only, in the links' own order, and the three
+    result columns are put beside the links: wide rows are never copied through the joins."""
     # Formats without a column (the search export has no UEI) skip its rule rather than join on nulls.
     columns = [column for column, _scheme, _rule in IDENTIFIER_RULES]
     filled = links.select([pl.col(c).is_not_null().any() for c in columns]).collect().row(0)
     rules = [rule for rule, has_values in zip(IDENTIFIER_RULES, filled, strict=True) if has_values]
+    name_columns = [column for column, _rule in NAME_RULES]
+    frame = links.select("firm_id_hint", *[column for column, _scheme, _rule in rules], *name_columns)
+    for column in name_columns:
+        # Vendor names repeat across thousands of records: normalise each distinct spelling once.
+        spellings = frame.select(pl.col(column).unique().drop_nulls())
+        normalised = spellings.with_columns(normalized_name_expr(pl.col(column)).alias(f"_norm_{column}"))
+        frame = frame.join(normalised, on=column, how="left", maintain_order="left")
     rules += [(f"_norm_{column}", "name", rule) for column, rule in NAME_RULES]
     for index, (column, scheme, _rule) in enumerate(rules):
         lookup = keys.filter(pl.col("scheme") == scheme).select(
             pl.col("value").alias(column), pl.col("firm_id").alias(f"_firm{index}")
         )
-        frame = frame.join(lookup, on=column, how="left")
+        frame = frame.join(lookup, on=column, how="left", maintain_order="left")
     hint = pl.col("firm_id_hint")
     matched = [pl.col(f"_firm{index}").is_not_null() for index in range(len(rules))]
     firm = pl.coalesce(hint, *[pl.col(f"_firm{index}") for index in range(len(rules))])
@@ -69,6 +73,5 @@ def attribute(links: pl.LazyFrame, keys: pl.LazyFrame) -> pl.LazyFrame:
     value = pl.coalesce(
         hint, *[pl.when(m).then(pl.col(column)) for m, (column, _scheme, _name) in zip(matched, rules, strict=True)]
     )
-    return frame.with_columns(firm.alias("firm_id"), rule.alias("matched_by"), value.alias("matched_value")).drop(
-        [f"_firm{index}" for index in range(len(rules))] + [f"_norm_{column}" for column, _rule in NAME_RULES]
-    )
+    result = frame.select(firm.alias("firm_id"), rule.alias("matched_by"), value.alias("matched_value"))
+    return pl.concat([links, result], how="horizontal")
