@@ -327,7 +327,7 @@ def run(sizes: Sizes = Sizes(), repeat: int = 3) -> dict[str, float]:
         on="firm_id",
         how="inner",
     )
-    worst = float((both["weighted_total"] - both["base"]).abs().max() or 0.0)
+    worst = both.select((pl.col("weighted_total") - pl.col("base")).abs().max().fill_null(0.0)).item()
     print(f"  parents compared: {both.height:,}; largest difference in weighted total: {worst:,.2f} USD")
     print(f"  DuckDB SQL aggregation (baseline): {baseline:8.2f} s  ({base_result.height:,} parents)")
     print(

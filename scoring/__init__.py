@@ -100,11 +100,14 @@ def discover_canadian_recipients(attributed: pl.LazyFrame) -> pl.LazyFrame:
             .str.replace_all(r"[^a-z0-9]+", "-")
             .alias("_slug")
         )
+        .collect()
     )
+    if names.is_empty():  # the usual case for bulk U.S. data: nothing to join
+        return attributed
     slug = pl.col("_slug")
     unmatched_canadian = candidates & slug.is_not_null()
     return (
-        attributed.join(names, on="recipient_name", how="left")
+        attributed.join(names.lazy(), on="recipient_name", how="left")
         .with_columns(
             pl.when(unmatched_canadian)
             .then(pl.concat_str(pl.lit(DISCOVERED_PREFIX), slug))
@@ -142,7 +145,7 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
     every_link = build_links(frames, as_of).collect().lazy()
     links = in_scope(every_link, as_of).pipe(classify, methodology).collect().lazy()
     keys = match_keys(frames.firms, frames.firm_identifiers, frames.firm_aliases)
-    attributed = links.pipe(attribute, keys).pipe(discover_canadian_recipients).collect()
+    attributed = discover_canadian_recipients(links.pipe(attribute, keys).collect().lazy()).collect()
 
     discovered = (
         attributed.filter(pl.col("matched_by") == "recipient_country:CAN")
@@ -182,7 +185,12 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         .sort(["score", "firm_id"], descending=[True, False])
         .collect()
     )
-    attributed_ids = contributions.select("link_id").unique()
+    # Why a link was not scored, read from flags rather than by matching a million link ids.
+    rolled_up = rollup.select(pl.col("firm_id").unique(), pl.lit(True).alias("_rolled_up"))
+    scored_evidence = contributions.filter(pl.col("link_kind") == "evidence").select("link_id").unique()
+    dropped_evidence = attributed.filter((pl.col("link_kind") == "evidence") & pl.col("firm_id").is_not_null()).join(
+        scored_evidence, on="link_id", how="anti"
+    )
     why = (
         pl.when(pl.col("firm_id").is_null())
         .then(pl.col("link_kind"))
@@ -190,9 +198,15 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         .then(pl.lit("evidence (already in the firm's contract records)"))
         .otherwise(pl.concat_str(pl.col("link_kind"), pl.lit(" (matched firm has no Canadian parent)")))
     )
-    not_scored = (  # matched no firm, counted twice, or left out of scope: by kind and reason
+    unrolled = (
         attributed.lazy()
-        .join(attributed_ids.lazy(), on="link_id", how="anti")
+        .filter((pl.col("link_kind") != "evidence") | pl.col("firm_id").is_null())
+        .join(rolled_up.lazy(), on="firm_id", how="left")
+        .filter(pl.col("_rolled_up").is_null())
+        .drop("_rolled_up")
+    )
+    not_scored = (  # matched no firm, counted twice, or left out of scope: by kind and reason
+        pl.concat([unrolled, dropped_evidence.lazy()], how="vertical")
         .group_by(why.alias("link_kind"))
         .agg(pl.len().cast(pl.UInt32).alias("records"), (pl.col("amount_cents").sum() / 100).alias("amount"))
     )
