@@ -46,6 +46,14 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+def normalize_names(texts: list[str]) -> list[str | None]:
+    """Normalise many names at once (the registry's aliases when a snapshot opens)."""
+    if not texts:
+        return []
+    series = pl.DataFrame({"name": texts}, schema={"name": pl.String}).select(normalized_name_expr(pl.col("name")))
+    return list(series.to_series())
+
+
 def normalize_name(text: str | None) -> str | None:
     """The Python twin of `normalized_name_expr`, for single names (requests, tests)."""
     if text is None:

@@ -8,14 +8,23 @@ from typing import Annotated
 import duckdb
 from fastapi import Depends, Request
 
+from scoring.methodology import Methodology
 from service.errors import ApiError
-from service.models import Snapshot
+from service.screenings import ScreeningStore
 from service.settings import Settings
+from service.snapshot import ServingSnapshot
 
 
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+def get_serving(request: Request) -> ServingSnapshot:
+    serving: ServingSnapshot | None = getattr(request.app.state, "serving", None)
+    if serving is None:
+        raise ApiError(503, "no data snapshot is open; run `exposure init` and `exposure score`, then restart")
+    return serving
 
 
 def get_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -30,11 +39,18 @@ def get_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
         cursor.close()
 
 
-def get_snapshot(request: Request) -> Snapshot:
-    snapshot: Snapshot = request.app.state.snapshot
-    return snapshot
+def get_methodology(request: Request) -> Methodology:
+    methodology: Methodology = request.app.state.methodology
+    return methodology
+
+
+def get_screenings(request: Request) -> ScreeningStore:
+    store: ScreeningStore = request.app.state.screenings
+    return store
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CursorDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_cursor)]
-SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]
+ServingDep = Annotated[ServingSnapshot, Depends(get_serving)]
+MethodologyDep = Annotated[Methodology, Depends(get_methodology)]
+ScreeningsDep = Annotated[ScreeningStore, Depends(get_screenings)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -100,6 +100,7 @@ class AwardRef(BaseModel):
 class FirmList(BaseModel, Generic[T]):
     data: list[T]
     count: int = Field(description="firms matching the filters (all pages)")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
     snapshot: Snapshot
 
 
@@ -226,3 +227,157 @@ class MethodologyDocument(BaseModel):
     categories: list[dict[str, Any]]
     rule_counts: dict[str, int]
     in_force_for_snapshot: bool = Field(description="whether the scores served were computed with this version")
+
+
+Tier = Literal["none", "low", "moderate", "high", "severe"]
+Verdict = Literal["pass", "flag", "exclude"]
+
+
+class ScreenItem(BaseModel):
+    """One holding or vendor to screen: any of the identifiers, and the caller's own reference."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"ref": "holding-001", "isin": "CA8849037095"},
+                {"ref": "v-17", "name": "Roshel"},
+                {"ref": "h-3", "ticker": "TRI", "exchange": "TSX"},
+            ]
+        },
+    )
+
+    ref: str | None = Field(default=None, max_length=200, description="returned as sent, to join results back")
+    name: str | None = Field(default=None, max_length=500)
+    isin: str | None = Field(default=None, max_length=40)
+    lei: str | None = Field(default=None, max_length=40)
+    ticker: str | None = Field(default=None, max_length=20)
+    exchange: str | None = Field(default=None, max_length=20)
+    bn: str | None = Field(default=None, max_length=40, description="Canadian Business Number")
+    uei: str | None = Field(default=None, max_length=40, description="SAM Unique Entity ID")
+    cage: str | None = Field(default=None, max_length=20)
+
+
+class ScreenPolicy(BaseModel):
+    """The caller's policy: exclude above a score or tier; flag any other exposure."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_score: float | None = Field(default=None, ge=0, le=100, description="exclude firms scoring above this")
+    max_tier: Tier | None = Field(default=None, description="exclude firms in a tier above this")
+    agencies: list[str] | None = Field(
+        default=None, max_length=50, description="only exposure to these agencies counts (codes or ICE, CBP, ...)"
+    )
+
+
+class ScreenRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [{"ref": "h-1", "name": "Roshel"}, {"ref": "h-2", "ticker": "TRI", "exchange": "TSX"}],
+                    "policy": {"max_tier": "moderate", "agencies": ["ICE"]},
+                }
+            ]
+        },
+    )
+
+    items: list[ScreenItem] = Field(json_schema_extra={"maxItems": 10_000}, description="up to 10,000 items")
+    policy: ScreenPolicy | None = None
+
+
+class MatchInfo(BaseModel):
+    firm_id: str
+    name: str | None
+    method: str = Field(
+        description="identifier:<scheme>, alias, or parent (a subsidiary rolled up)", examples=["alias"]
+    )
+    confidence: float = Field(ge=0, le=1)
+    matched_on: str = Field(description="the value that matched", examples=["ROSHEL"])
+    via_firm_id: str | None = Field(default=None, description="the registry firm matched, when it rolls up to a parent")
+
+
+class ScreenResult(BaseModel):
+    ref: str | None
+    match: MatchInfo | None
+    score: float | None
+    tier: Tier | None
+    verdict: Verdict
+    reason: str
+
+
+class ScreeningResponse(BaseModel):
+    screening_id: str
+    created_at: datetime
+    snapshot: Snapshot
+    snapshot_id: str
+    policy: ScreenPolicy
+    count: int
+    data: list[ScreenResult]
+
+
+class VendorCheck(BaseModel):
+    query: dict[str, str]
+    result: ScreenResult
+    evidence: list[Evidence] = Field(description="the three strongest pieces of evidence")
+    top_contributions: list[Contribution] = Field(description="the three largest contract links")
+    snapshot: Snapshot
+
+
+class HistoryPoint(BaseModel):
+    as_of: date
+    methodology_version: str
+    score: float
+    tier: str
+    obligated_total: float
+    ice_total: float
+    cbp_total: float
+    weighted_total: float
+    scored_at: datetime
+
+
+class FirmHistory(BaseModel):
+    firm_id: str
+    data: list[HistoryPoint]
+    count: int
+    snapshot: Snapshot
+
+
+class Agency(BaseModel):
+    agency_code: str = Field(examples=["7012"])
+    name: str
+    abbreviation: str | None
+    level: str
+    parent_code: str | None
+    active: bool
+    firms_exposed: int = Field(description="scored firms with links to this agency")
+    dollars: float = Field(description="the scored firms' share of obligations from this agency")
+
+
+class Source(BaseModel):
+    source_id: int
+    kind: str
+    file_name: str
+    sha256: str
+    publisher: str | None
+    licence: str | None
+    source_url: str | None
+    loaded_at: datetime
+    rows_read: int
+    rows_inserted: int
+    rows_updated: int
+    rows_duplicate: int
+    rows_quarantined: int
+
+
+class ListOf(BaseModel, Generic[T]):
+    data: list[T]
+    count: int
+    snapshot: Snapshot
+
+
+class Ready(BaseModel):
+    status: str
+    snapshot_id: str
+    snapshot: Snapshot

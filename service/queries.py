@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from datasets.errors import NotFoundError
 from service.errors import ApiError
 from service.models import (
+    Agency,
     Alias,
     AwardRef,
     Breakdown,
@@ -18,19 +23,22 @@ from service.models import (
     Evidence,
     FirmProfile,
     FirmSummary,
+    HistoryPoint,
     Identifier,
     Snapshot,
+    Source,
     Subsidiary,
 )
 
 PERMALINK = "https://www.usaspending.gov/award/{}/"
-SORTS = {
-    "score": "s.score DESC, s.firm_id",
-    "-score": "s.score ASC, s.firm_id",
-    "name": "lower(coalesce(f.name, s.firm_name)), s.firm_id",
-    "obligated": "s.obligated_total DESC, s.firm_id",
-    "ice": "s.ice_total DESC, s.firm_id",
-    "cbp": "s.cbp_total DESC, s.firm_id",
+# Sort name -> (SQL expression, descending). Ties break on firm_id, so the order is total and stable.
+SORTS: dict[str, tuple[str, bool]] = {
+    "score": ("s.score", True),
+    "-score": ("s.score", False),
+    "name": ("lower(coalesce(f.name, s.firm_name))", False),
+    "obligated": ("CAST(s.obligated_total AS DOUBLE)", True),
+    "ice": ("CAST(s.ice_total AS DOUBLE)", True),
+    "cbp": ("CAST(s.cbp_total AS DOUBLE)", True),
 }
 TIERS = ("none", "low", "moderate", "high", "severe")
 
@@ -73,9 +81,11 @@ class FirmFilters:
     tier: str | None = None
     min_score: float | None = None
     agency: str | None = None
+    category: str | None = None
+    province: str | None = None
     sort: str = "score"
     limit: int = 50
-    offset: int = 0
+    cursor: str | None = None
 
 
 _SUMMARY_COLUMNS = """
@@ -88,39 +98,142 @@ _SUMMARY_COLUMNS = """
 """
 
 
-def list_firms(
-    cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, filters: FirmFilters
-) -> tuple[list[FirmSummary], int]:
+def encode_cursor(sort: str, value: Any, firm_id: str) -> str:
+    raw = json.dumps([sort, value, firm_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: str) -> tuple[Any, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, firm_id = json.loads(raw)
+    except (ValueError, TypeError) as exc:
+        raise ApiError(422, "cursor: not a cursor this API gave out; start again without one") from exc
+    if cursor_sort != sort or not isinstance(firm_id, str):
+        raise ApiError(422, f"cursor: it belongs to sort {cursor_sort!r}, not {sort!r}; start again without one")
+    return value, firm_id
+
+
+def _filters_sql(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, filters: FirmFilters) -> tuple[str, list[Any]]:
+    """The FROM/WHERE shared by a page, its count and an export."""
     where = ["s.as_of = ?", "s.methodology_version = ?"]
     params: list[Any] = [snapshot.as_of, snapshot.methodology_version]
     if filters.q:
         where.append(
             "(s.firm_id IN (SELECT firm_id FROM firm_aliases WHERE alias ILIKE ?) "
-            "OR coalesce(f.name, s.firm_name) ILIKE ?)"
+            "OR coalesce(f.name, s.firm_name) ILIKE ? OR s.firm_id ILIKE ?)"
         )
-        params += [f"%{filters.q}%"] * 2
+        params += [f"%{filters.q}%"] * 3
     if filters.tier:
         where.append("s.tier = ?")
         params.append(filters.tier)
     if filters.min_score is not None:
         where.append("s.score >= ?")
         params.append(filters.min_score)
+    if filters.province:
+        where.append("upper(f.province) = upper(?)")
+        params.append(filters.province)
+    linked: list[str] = []
+    linked_params: list[Any] = []
     if filters.agency:
-        code = resolve_agency(cur, filters.agency)
+        linked.append("c.agency_code = ?")
+        linked_params.append(resolve_agency(cur, filters.agency))
+    if filters.category:
+        linked.append("c.category = ?")
+        linked_params.append(filters.category)
+    if linked:
         where.append(
-            "s.firm_id IN (SELECT firm_id FROM contributions c WHERE c.as_of = s.as_of "
-            "AND c.methodology_version = s.methodology_version AND c.agency_code = ?)"
+            "s.firm_id IN (SELECT c.firm_id FROM contributions c WHERE c.as_of = s.as_of "
+            f"AND c.methodology_version = s.methodology_version AND {' AND '.join(linked)})"
         )
-        params.append(code)
-    base = f"FROM scores s LEFT JOIN firms f ON f.firm_id = s.firm_id WHERE {' AND '.join(where)}"
+        params += linked_params
+    return f"FROM scores s LEFT JOIN firms f ON f.firm_id = s.firm_id WHERE {' AND '.join(where)}", params
+
+
+def _order_sql(sort: str) -> str:
+    expr, descending = SORTS[sort]
+    return f"{expr} {'DESC' if descending else 'ASC'}, s.firm_id ASC"
+
+
+def list_firms(
+    cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, filters: FirmFilters
+) -> tuple[list[FirmSummary], int, str | None]:
+    """One page, the count of all matches, and the cursor of the next page (keyset pagination)."""
+    base, params = _filters_sql(cur, snapshot, filters)
     total = _rows(cur, f"SELECT count(*) AS n {base}", params)[0]["n"]
+    expr, descending = SORTS[filters.sort]
+    page_where, page_params = "", []
+    if filters.cursor:
+        value, last_id = decode_cursor(filters.cursor, filters.sort)
+        beyond = "<" if descending else ">"
+        page_where = f" AND ({expr} {beyond} ? OR ({expr} = ? AND s.firm_id > ?))"
+        page_params = [value, value, last_id]
     rows = _rows(
         cur,
-        f"SELECT {_SUMMARY_COLUMNS} {base} ORDER BY {SORTS[filters.sort]} LIMIT ? OFFSET ?",
-        [*params, filters.limit, filters.offset],
+        f"SELECT {_SUMMARY_COLUMNS}, {expr} AS _sort_value {base}{page_where} "
+        f"ORDER BY {_order_sql(filters.sort)} LIMIT ?",
+        [*params, *page_params, filters.limit + 1],
     )
+    more = len(rows) > filters.limit
+    rows = rows[: filters.limit]
+    next_cursor = encode_cursor(filters.sort, rows[-1]["_sort_value"], rows[-1]["firm_id"]) if more else None
     awards = _top_awards(cur, snapshot, [r["firm_id"] for r in rows])
-    return [FirmSummary(**r, top_awards=awards.get(r["firm_id"], [])) for r in rows], int(total)
+    summaries = [
+        FirmSummary(**{k: v for k, v in r.items() if k != "_sort_value"}, top_awards=awards.get(r["firm_id"], []))
+        for r in rows
+    ]
+    return summaries, int(total), next_cursor
+
+
+EXPORT_COLUMNS = (
+    "firm_id",
+    "name",
+    "country_code",
+    "province",
+    "in_registry",
+    "score",
+    "tier",
+    "obligated_total",
+    "ice_total",
+    "cbp_total",
+    "other_dhs_total",
+    "direct_total",
+    "indirect_total",
+    "weighted_total",
+    "link_count",
+    "award_count",
+    "evidence_count",
+)
+TEXT_COLUMNS = ("firm_id", "name", "country_code", "province", "tier")
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def export_firms(
+    cur: duckdb.DuckDBPyConnection,
+    snapshot: Snapshot,
+    filters: FirmFilters,
+    *,
+    neutralise_formulas: bool,
+    batch_rows: int = 10_000,
+) -> Iterator[pa.RecordBatch]:
+    """The whole filtered list, batch by batch, in the list's order: never built whole in memory."""
+    base, params = _filters_sql(cur, snapshot, filters)
+    starts = ", ".join(f"'{c}'" for c in FORMULA_STARTS)
+    columns = []
+    for name in EXPORT_COLUMNS:
+        column = f"sub.{name}"
+        if neutralise_formulas and name in TEXT_COLUMNS:
+            # A cell starting with = + - @ runs as a formula in a spreadsheet: prefix an apostrophe.
+            column = f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr(39) || {column} ELSE {column} END"
+        columns.append(f"{column} AS {name}")
+    expr, descending = SORTS[filters.sort]
+    sql = (
+        f"SELECT {', '.join(columns)}, CAST(? AS DATE) AS as_of, CAST(? AS VARCHAR) AS methodology_version "
+        f"FROM (SELECT {_SUMMARY_COLUMNS}, {expr} AS _sort_value {base}) sub "
+        f"ORDER BY sub._sort_value {'DESC' if descending else 'ASC'}, sub.firm_id ASC"
+    )
+    relation = cur.sql(sql, params=[snapshot.as_of, snapshot.methodology_version, *params])
+    yield from relation.to_arrow_reader(batch_rows)
 
 
 def _top_awards(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, firm_ids: list[str]) -> dict[str, list[AwardRef]]:
@@ -291,3 +404,76 @@ def firm_profile(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, firm_id: st
 def counts(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
     row = _rows(cur, "SELECT (SELECT count(*) FROM firms) AS firms, (SELECT count(*) FROM sources) AS sources")[0]
     return {k: int(v) for k, v in row.items()}
+
+
+def history(cur: duckdb.DuckDBPyConnection, firm_id: str) -> list[HistoryPoint]:
+    return [
+        HistoryPoint(**r)
+        for r in _rows(
+            cur,
+            """
+            SELECT as_of, methodology_version, score, tier, CAST(obligated_total AS DOUBLE) AS obligated_total,
+                   CAST(ice_total AS DOUBLE) AS ice_total, CAST(cbp_total AS DOUBLE) AS cbp_total,
+                   CAST(weighted_total AS DOUBLE) AS weighted_total, scored_at
+            FROM scores WHERE firm_id = ? ORDER BY as_of, methodology_version
+            """,
+            [firm_id],
+        )
+    ]
+
+
+def agencies(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> list[Agency]:
+    return [
+        Agency(**r)
+        for r in _rows(
+            cur,
+            """
+            SELECT a.agency_code, a.name, a.abbreviation, a.level, a.parent_code, a.active,
+                   count(DISTINCT c.firm_id) AS firms_exposed,
+                   coalesce(CAST(sum(c.share_amount) FILTER (WHERE c.link_kind <> 'evidence') AS DOUBLE), 0)
+                       AS dollars
+            FROM agencies a
+            LEFT JOIN contributions c ON c.agency_code = a.agency_code AND c.as_of = ? AND c.methodology_version = ?
+            GROUP BY ALL ORDER BY a.agency_code
+            """,
+            [snapshot.as_of, snapshot.methodology_version],
+        )
+    ]
+
+
+def sources(cur: duckdb.DuckDBPyConnection) -> list[Source]:
+    return [
+        Source(**r)
+        for r in _rows(
+            cur,
+            "SELECT source_id, kind, file_name, sha256, publisher, licence, source_url, loaded_at, rows_read, "
+            "rows_inserted, rows_updated, rows_duplicate, rows_quarantined FROM sources ORDER BY source_id",
+        )
+    ]
+
+
+def all_profile_ids(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> list[str]:
+    """Every firm a profile can be asked for: the registry and every scored (possibly discovered) firm."""
+    rows = _rows(
+        cur,
+        "SELECT firm_id FROM firms UNION SELECT firm_id FROM scores WHERE as_of = ? AND methodology_version = ?",
+        [snapshot.as_of, snapshot.methodology_version],
+    )
+    return sorted(str(r["firm_id"]) for r in rows)
+
+
+def strongest_evidence(
+    cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, firm_id: str, n: int
+) -> tuple[list[Evidence], list[Contribution]]:
+    """The firm's n strongest documents (confidence, then status, then recency) and its n largest links."""
+    profile = firm_profile(cur, snapshot, firm_id, n)
+    ranked = sorted(
+        profile.evidence,
+        key=lambda e: (
+            {"high": 3, "medium": 2}.get(e.confidence, 1),
+            {"active": 4, "completed": 4, "reported": 3, "intended": 2}.get(e.status, 1),
+            e.event_date or e.published_date or date.min,
+        ),
+        reverse=True,
+    )
+    return ranked[:n], profile.contributions[:n]

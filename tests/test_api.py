@@ -1,96 +1,221 @@
-"""The HTTP API through the test client, on a store built from the bundled data."""
+"""The HTTP API through the test client, on a store built from the bundled data: every endpoint, every
+export format, pagination, screening under a policy and its replay, and problem+json on the error paths."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import duckdb
+import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
+from service.app import SNAPSHOT_HEADER, create_app
 from service.cli import main
 from service.settings import Settings
 
 PROBLEM = "application/problem+json"
+ROSHEL_AWARD = "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    db = tmp_path_factory.mktemp("api") / "exposure.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
-    with TestClient(create_app(Settings(db=Path(db)))) as test_client:
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("api") / "exposure.duckdb"
+    assert main(["--db", str(path), "init"]) == 0
+    assert main(["--db", str(path), "score", "--as-of", "2025-12-31"]) == 0
+    assert main(["--db", str(path), "score", "--as-of", "2026-11-22"]) == 0
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(db: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(db=db, page_size_default=5))) as test_client:
         yield test_client
 
 
-def test_healthz_names_the_snapshot(client: TestClient) -> None:
-    body = client.get("/healthz").json()
-    assert body["status"] == "ok"
-    assert body["snapshot"]["as_of"] == "2026-11-22" and body["snapshot"]["methodology_version"]
-    assert body["firms"] > 20
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["detail"] and body["title"] and body["type"] and body["instance"]
+    return body
+
+
+def all_pages(client: TestClient, **params: Any) -> list[dict[str, Any]]:
+    firms: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        body = client.get("/v1/firms", params={**params, **({"cursor": cursor} if cursor else {})}).json()
+        firms += body["data"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return firms
+
+
+# --- meta ---------------------------------------------------------------------------------------------
+
+
+def test_healthz_and_readyz_name_the_snapshot(client: TestClient) -> None:
+    health = client.get("/healthz")
+    body = health.json()
+    assert body["status"] == "ok" and body["snapshot"]["as_of"] == "2026-11-22" and body["firms"] > 20
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["snapshot_id"] == health.headers[SNAPSHOT_HEADER]
+
+
+def test_every_response_names_the_snapshot(client: TestClient) -> None:
+    for path in ("/healthz", "/v1/firms", "/v1/firms/roshel", "/v1/agencies", "/v1/sources", "/v1/nothing"):
+        assert len(client.get(path).headers[SNAPSHOT_HEADER]) == 16, path
+
+
+def test_methodology_names_its_version_and_weights(client: TestClient) -> None:
+    body = client.get("/v1/methodology").json()
+    assert body["version"] == client.get("/healthz").json()["snapshot"]["methodology_version"]
+    assert body["in_force_for_snapshot"]
+    severities = {c["category"]: c["severity"] for c in body["categories"]}
+    assert severities["armoured_vehicles"] > severities["clothing"]
+    assert body["agency_weights"]["7012"] >= body["agency_weights"]["7014"] >= body["default_agency_weight"]
+
+
+def test_agencies_list_the_dhs_hierarchy_with_exposure(client: TestClient) -> None:
+    body = client.get("/v1/agencies").json()
+    agencies = {a["agency_code"]: a for a in body["data"]}
+    assert agencies["070"]["level"] == "department"
+    assert agencies["7012"]["name"] == "U.S. Immigration and Customs Enforcement"
+    assert agencies["7061"]["name"] == "Cybersecurity and Infrastructure Security Agency"
+    assert agencies["7012"]["firms_exposed"] > 0 and agencies["7012"]["dollars"] > 313_000_000
+
+
+def test_sources_account_for_every_bundled_file(client: TestClient) -> None:
+    body = client.get("/v1/sources").json()
+    kinds = {s["kind"] for s in body["data"]}
+    assert {"registry_firms", "registry_agencies", "evidence", "registry_key_awards"} <= kinds
+    for source in body["data"]:
+        parts = ("rows_inserted", "rows_updated", "rows_duplicate", "rows_quarantined")
+        assert source["rows_read"] == sum(source[k] for k in parts)
+        assert source["publisher"] and source["licence"]
+
+
+# --- the list -----------------------------------------------------------------------------------------
 
 
 def test_firms_lists_roshel_with_its_ice_award(client: TestClient) -> None:
-    response = client.get("/v1/firms", params={"limit": 500})
-    assert response.status_code == 200
-    body = response.json()
-    assert body["count"] == len(body["data"])
-    roshel = next(f for f in body["data"] if f["firm_id"] == "roshel")
+    firms = all_pages(client)
+    roshel = next(f for f in firms if f["firm_id"] == "roshel")
     assert roshel["ice_total"] == pytest.approx(7_234_926.20)
     award = roshel["top_awards"][0]
-    assert award["award_key"] == "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"
-    assert award["agency_code"] == "7012"
-    assert award["url"] == f"https://www.usaspending.gov/award/{award['award_key']}/"
-    scores = [f["score"] for f in body["data"]]
+    assert award["award_key"] == ROSHEL_AWARD and award["agency_code"] == "7012"
+    assert award["url"] == f"https://www.usaspending.gov/award/{ROSHEL_AWARD}/"
+    scores = [f["score"] for f in firms]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_firms_filters_by_agency_tier_and_name(client: TestClient) -> None:
-    cbp = client.get("/v1/firms", params={"agency": "CBP"}).json()["data"]
-    assert cbp and all(f["cbp_total"] != 0 or f["evidence_count"] > 0 for f in cbp)
-    assert "roshel" not in {f["firm_id"] for f in cbp}
-    severe = client.get("/v1/firms", params={"tier": "severe"}).json()["data"]
-    assert {f["tier"] for f in severe} <= {"severe"}
+@pytest.mark.parametrize("sort", ["score", "-score", "name", "obligated", "ice", "cbp"])
+def test_pages_cover_the_list_without_gaps_or_repeats(client: TestClient, sort: str) -> None:
+    pages = all_pages(client, sort=sort, limit=3)
+    whole = client.get("/v1/firms", params={"sort": sort, "limit": 500}).json()
+    assert [f["firm_id"] for f in pages] == [f["firm_id"] for f in whole["data"]]
+    assert len(pages) == whole["count"] == len({f["firm_id"] for f in pages})
+
+
+def test_firms_filter_by_agency_tier_category_province_and_name(client: TestClient) -> None:
+    cbp = {f["firm_id"] for f in all_pages(client, agency="CBP")}
+    assert "roshel" not in cbp and {"opentext", "cae"} <= cbp
+    assert {f["tier"] for f in all_pages(client, tier="severe")} == {"severe"}
+    assert all(f["score"] >= 50 for f in all_pages(client, min_score=50))
+    armoured = {f["firm_id"] for f in all_pages(client, category="armoured_vehicles")}
+    assert armoured == {"roshel"}
+    assert {f["province"] for f in all_pages(client, province="QC")} == {"QC"}
     named = client.get("/v1/firms", params={"q": "garda"}).json()
     assert [f["firm_id"] for f in named["data"]] == ["gardaworld"]
 
 
-def test_pages_do_not_overlap(client: TestClient) -> None:
-    first = client.get("/v1/firms", params={"limit": 5, "offset": 0}).json()
-    second = client.get("/v1/firms", params={"limit": 5, "offset": 5}).json()
-    ids = [f["firm_id"] for f in first["data"] + second["data"]]
-    assert len(ids) == len(set(ids)) == 10
-    assert first["count"] == second["count"]
+def test_list_etag_and_if_none_match(client: TestClient) -> None:
+    first = client.get("/v1/firms", params={"tier": "high"})
+    etag = first.headers["ETag"]
+    again = client.get("/v1/firms", params={"tier": "high"}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    other = client.get("/v1/firms", params={"tier": "low"}, headers={"If-None-Match": etag})
+    assert other.status_code == 200 and other.headers["ETag"] != etag
 
 
-def test_firm_profile_shows_subsidiaries_and_links_with_source_keys(client: TestClient) -> None:
+def test_csv_export_streams_the_whole_filtered_list(client: TestClient) -> None:
+    response = client.get("/v1/firms", params={"format": "csv", "limit": 1})
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == client.get("/v1/firms").json()["count"]
+    assert rows[0]["firm_id"] == "gardaworld" and rows[0]["as_of"] == "2026-11-22"
+    by_accept = client.get("/v1/firms", headers={"Accept": "text/csv"}, params={"tier": "severe"})
+    assert next(iter(csv.DictReader(io.StringIO(by_accept.text))))["tier"] == "severe"
+
+
+def test_ndjson_and_parquet_exports(client: TestClient) -> None:
+    ndjson = client.get("/v1/firms", params={"format": "ndjson"})
+    assert ndjson.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in ndjson.text.splitlines()]
+    parquet = client.get("/v1/firms", headers={"Accept": "application/vnd.apache.parquet"})
+    assert parquet.headers["content-type"].startswith("application/vnd.apache.parquet")
+    table = pq.read_table(io.BytesIO(parquet.content))
+    assert table.num_rows == len(lines) == client.get("/v1/firms").json()["count"]
+    assert table.column("firm_id").to_pylist() == [line["firm_id"] for line in lines]
+    empty = client.get("/v1/firms", params={"format": "csv", "q": "no firm has this name"})
+    assert empty.text.startswith("firm_id,") and len(empty.text.splitlines()) == 1
+
+
+def test_csv_export_neutralises_spreadsheet_formulas(db: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "formula.duckdb"
+    copy.write_bytes(db.read_bytes())
+    con = duckdb.connect(str(copy))
+    con.execute("UPDATE firms SET name = '=HYPERLINK(\"http://x\")' WHERE firm_id = 'roshel'")
+    con.execute("UPDATE scores SET firm_name = '@SUM(A1)' WHERE firm_id = 'roshel'")
+    con.close()
+    with TestClient(create_app(Settings(db=copy))) as client:
+        rows = list(csv.DictReader(io.StringIO(client.get("/v1/firms", params={"format": "csv"}).text)))
+        name = next(r["name"] for r in rows if r["firm_id"] == "roshel")
+        assert name == '\'=HYPERLINK("http://x")'
+        ndjson = client.get("/v1/firms", params={"format": "ndjson"}).text
+        assert '"name": "=HYPERLINK' in ndjson  # only CSV, which a spreadsheet opens, is altered
+
+
+# --- one firm -----------------------------------------------------------------------------------------
+
+
+def test_firm_profile_shows_subsidiaries_breakdown_and_links_with_permalinks(client: TestClient) -> None:
     body = client.get("/v1/firms/thomson-reuters").json()
     assert body["firm"]["name"].startswith("Thomson Reuters")
     assert {"thomson-reuters-special-services", "west-publishing"} <= {s["firm_id"] for s in body["subsidiaries"]}
-    assert {"ticker"} <= {i["scheme"] for i in body["identifiers"]}
+    assert "ticker" in {i["scheme"] for i in body["identifiers"]}
     assert body["contributions"] and body["contributions_total"] >= len(body["contributions"])
     for link in body["contributions"]:
-        assert link["source_key"]
         if link["link_kind"] in ("transaction", "award"):
             assert link["url"] == f"https://www.usaspending.gov/award/{link['award_key']}/"
-    vias = {b["key"] for b in body["by_subsidiary"]}
-    assert "thomson-reuters-special-services" in vias
+    total = body["score"]["weighted_total"]
+    for breakdown in ("by_agency", "by_category", "by_subsidiary"):
+        assert abs(sum(b["weighted"] for b in body[breakdown]) - total) < 0.05 * len(body[breakdown]) + 0.01
+    assert body["snapshot"]["as_of"] == "2026-11-22"
 
 
 def test_profile_shows_evidence_with_the_company_response(client: TestClient) -> None:
     body = client.get("/v1/firms/roshel").json()
-    responses = [e["company_response"] for e in body["evidence"] if e["company_response"]]
-    assert any("sell to the U.S. government" in r for r in responses)
+    assert any("sell to the U.S. government" in (e["company_response"] or "") for e in body["evidence"])
     assert all(e["url"].startswith("http") for e in body["evidence"])
 
 
+def test_history_holds_each_as_of_date(client: TestClient) -> None:
+    body = client.get("/v1/firms/gardaworld/history").json()
+    assert [p["as_of"] for p in body["data"]] == ["2025-12-31", "2026-11-22"]
+    assert body["data"][0]["obligated_total"] < body["data"][1]["obligated_total"]  # the 2026 award came later
+
+
 def test_unknown_firm_is_a_404_problem(client: TestClient) -> None:
-    response = client.get("/v1/firms/no-such-firm")
-    assert response.status_code == 404
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["status"] == 404 and "no-such-firm" in body["detail"] and body["instance"] == "/v1/firms/no-such-firm"
+    body = assert_problem(client.get("/v1/firms/no-such-firm"), 404)
+    assert "no-such-firm" in body["detail"] and body["instance"] == "/v1/firms/no-such-firm"
+    assert_problem(client.get("/v1/firms/no-such-firm/history"), 404)
 
 
 @pytest.mark.parametrize(
@@ -101,34 +226,95 @@ def test_unknown_firm_is_a_404_problem(client: TestClient) -> None:
         ({"limit": "0"}, "limit"),
         ({"sort": "random"}, "sort"),
         ({"agency": "NASA"}, "agency"),
+        ({"category": "socks"}, "category"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"format": "xlsx"}, "format"),
     ],
 )
 def test_bad_parameters_are_422_problems_naming_the_field(
     client: TestClient, params: dict[str, str], field: str
 ) -> None:
-    response = client.get("/v1/firms", params=params)
-    assert response.status_code == 422
-    assert response.headers["content-type"].startswith(PROBLEM)
-    assert response.json()["detail"].startswith(f"{field}:")
+    assert assert_problem(client.get("/v1/firms", params=params), 422)["detail"].startswith(f"{field}:")
 
 
 def test_unknown_route_is_a_problem_too(client: TestClient) -> None:
-    response = client.get("/v2/nothing")
-    assert response.status_code == 404 and response.headers["content-type"].startswith(PROBLEM)
+    assert_problem(client.get("/v2/nothing"), 404)
+    assert_problem(client.delete("/v1/firms/roshel"), 405)
 
 
-def test_methodology_names_its_version_and_weights(client: TestClient) -> None:
-    body = client.get("/v1/methodology").json()
-    health = client.get("/healthz").json()
-    assert body["version"] == health["snapshot"]["methodology_version"] and body["in_force_for_snapshot"]
-    severities = {c["category"]: c["severity"] for c in body["categories"]}
-    assert severities["armoured_vehicles"] > severities["clothing"]
-    assert body["agency_weights"]["7012"] >= body["agency_weights"]["7014"] >= body["default_agency_weight"]
-    assert body["rule_counts"]["psc"] > 100
+# --- screening ----------------------------------------------------------------------------------------
 
 
-def test_profile_breakdown_adds_up_to_the_score_totals(client: TestClient) -> None:
-    body = client.get("/v1/firms/thomson-reuters").json()
-    total = body["score"]["weighted_total"]
-    for breakdown in ("by_agency", "by_category", "by_subsidiary"):
-        assert abs(sum(b["weighted"] for b in body[breakdown]) - total) < 0.05 * len(body[breakdown]) + 0.01
+def test_screen_keeps_the_callers_order_and_applies_the_policy(client: TestClient) -> None:
+    items = [
+        {"ref": "a", "name": "GARDAWORLD FEDERAL SERVICES LLC"},
+        {"ref": "b", "ticker": "TRI", "exchange": "TSX"},
+        {"ref": "c", "name": "Maple Leaf Foods"},
+        {"ref": "d", "name": "roshel"},
+        {"ref": "e", "name": "Hootsuite Inc."},
+    ]
+    response = client.post("/v1/screen", json={"items": items, "policy": {"max_tier": "moderate"}})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    results = body["data"]
+    assert [r["ref"] for r in results] == ["a", "b", "c", "d", "e"]
+    garda, tri, maple, roshel, hootsuite = results
+    assert garda["match"]["firm_id"] == "gardaworld" and garda["match"]["via_firm_id"] == "gardaworld-federal-services"
+    assert garda["verdict"] == "exclude" and "above the policy's max_tier moderate" in garda["reason"]
+    assert tri["match"]["method"] == "identifier:ticker" and tri["verdict"] == "exclude"
+    assert maple["match"] is None and maple["verdict"] == "pass"
+    assert roshel["match"]["method"] == "alias" and roshel["verdict"] == "exclude"
+    assert hootsuite["verdict"] == "flag" and hootsuite["tier"] in ("low", "moderate")
+    assert body["policy"] == {"max_score": None, "max_tier": "moderate", "agencies": None}
+    assert body["snapshot"]["methodology_version"] and body["snapshot_id"] == response.headers[SNAPSHOT_HEADER]
+
+
+def test_screen_policy_by_agency_scores_only_that_agencys_exposure(client: TestClient) -> None:
+    items = [{"ref": "roshel", "name": "Roshel"}, {"ref": "opentext", "name": "Open Text Corporation"}]
+    body = client.post("/v1/screen", json={"items": items, "policy": {"max_score": 10, "agencies": ["ICE"]}}).json()
+    roshel, opentext = body["data"]
+    assert roshel["verdict"] == "exclude" and "(agencies 7012)" in roshel["reason"]
+    assert opentext["match"]["firm_id"] == "opentext" and opentext["score"] == 0 and opentext["verdict"] == "pass"
+
+
+def test_a_screening_is_replayed_exactly(client: TestClient) -> None:
+    first = client.post("/v1/screen", json={"items": [{"ref": "x", "name": "CGI Inc."}]})
+    screening_id = first.json()["screening_id"]
+    replay = client.get(f"/v1/screenings/{screening_id}")
+    assert replay.status_code == 200 and replay.content == first.content
+    assert_problem(client.get("/v1/screenings/" + "0" * 32), 404)
+
+
+def test_a_screen_of_ten_thousand_items(client: TestClient) -> None:
+    items = [{"ref": str(i), "name": ["Roshel", "CGI Inc.", "Nobody Ltd"][i % 3]} for i in range(10_000)]
+    body = client.post("/v1/screen", json={"items": items}).json()
+    assert body["count"] == 10_000 and [r["ref"] for r in body["data"][:4]] == ["0", "1", "2", "3"]
+
+
+def test_screen_error_paths_are_problems(client: TestClient) -> None:
+    too_many = {"items": [{"name": "x"}] * 10_001}
+    assert "at most 10,000" in assert_problem(client.post("/v1/screen", json=too_many), 413)["detail"]
+    as_text = client.post("/v1/screen", content=b"name=Roshel", headers={"Content-Type": "text/plain"})
+    assert_problem(as_text, 415)
+    bad_isin = client.post("/v1/screen", json={"items": [{"ref": "1", "isin": "CA0000000001"}]})
+    assert assert_problem(bad_isin, 422)["detail"].startswith("items[0].isin:")
+    bad_lei = client.post("/v1/screen", json={"items": [{"lei": "5493001KJTIIGC8Y1R13"}]})
+    assert "LEI" in assert_problem(bad_lei, 422)["detail"]
+    bad_field = client.post("/v1/screen", json={"items": [{"nam": "typo"}]})
+    assert "items.0.nam" in assert_problem(bad_field, 422)["detail"]
+    bad_policy = client.post("/v1/screen", json={"items": [], "policy": {"agencies": ["NASA"]}})
+    assert assert_problem(bad_policy, 422)["detail"].startswith("policy.agencies[0]:")
+    assert_problem(client.post("/v1/screen", content=b"{not json", headers={"Content-Type": "application/json"}), 422)
+    huge = client.post("/v1/screen", content=b"x" * 9_000_000, headers={"Content-Type": "application/json"})
+    assert_problem(huge, 413)
+
+
+def test_vendor_check_gives_match_verdict_and_three_strongest_evidence(client: TestClient) -> None:
+    body = client.get("/v1/vendor-check", params={"name": "Roshel LLC"}).json()
+    assert body["result"]["match"]["firm_id"] == "roshel" and body["result"]["verdict"] in ("flag", "exclude")
+    assert 0 < len(body["evidence"]) <= 3 and body["evidence"][0]["confidence"] == "high"
+    assert body["top_contributions"][0]["award_key"] == ROSHEL_AWARD
+    nobody = client.get("/v1/vendor-check", params={"name": "Acme Widgets"}).json()
+    assert nobody["result"]["verdict"] == "pass" and nobody["evidence"] == []
+    assert_problem(client.get("/v1/vendor-check"), 422)
+    assert_problem(client.get("/v1/vendor-check", params={"uei": "short"}), 422)

@@ -1,22 +1,50 @@
-"""Service health and metadata: liveness, the methodology in force."""
+"""Service health and metadata: liveness, readiness, the methodology in force, agencies and sources."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 
 from service import queries
-from service.deps import CursorDep, SnapshotDep
-from service.models import Health, MethodologyDocument
+from service.deps import CursorDep, MethodologyDep, ServingDep
+from service.errors import ApiError
+from service.models import Agency, Health, ListOf, MethodologyDocument, Problem, Ready, Source
 
 router = APIRouter(tags=["meta"])
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {"model": Problem, "description": "Not ready", "content": {"application/problem+json": {}}}
+}
 
 
 @router.get("/healthz", response_model=Health, summary="Liveness, with the data snapshot served")
-def healthz(cursor: CursorDep, snapshot: SnapshotDep) -> Health:
-    return Health(status="ok", snapshot=snapshot, **queries.counts(cursor))
+def healthz(cursor: CursorDep, serving: ServingDep) -> Health:
+    return Health(status="ok", snapshot=serving.snapshot, **queries.counts(cursor))
+
+
+@router.get("/readyz", response_model=Ready, responses=UNAVAILABLE, summary="Ready to serve: a scored snapshot is open")
+def readyz(request: Request) -> Ready:
+    serving = getattr(request.app.state, "serving", None)
+    if serving is None or serving.snapshot.as_of is None:
+        raise ApiError(503, "no scored snapshot is open; run `exposure score` and restart")
+    return Ready(status="ready", snapshot_id=serving.snapshot_id, snapshot=serving.snapshot)
 
 
 @router.get("/v1/methodology", response_model=MethodologyDocument, summary="The scoring methodology and its version")
-def methodology(request: Request, snapshot: SnapshotDep) -> MethodologyDocument:
-    document = request.app.state.methodology.as_dict()
-    return MethodologyDocument(**document, in_force_for_snapshot=document["version"] == snapshot.methodology_version)
+def methodology(methodology: MethodologyDep, serving: ServingDep) -> MethodologyDocument:
+    document = methodology.as_dict()
+    return MethodologyDocument(
+        **document, in_force_for_snapshot=document["version"] == serving.snapshot.methodology_version
+    )
+
+
+@router.get("/v1/agencies", response_model=ListOf[Agency], summary="The DHS agencies, with the exposure scored to each")
+def agencies(cursor: CursorDep, serving: ServingDep) -> ListOf[Agency]:
+    rows = queries.agencies(cursor, serving.snapshot)
+    return ListOf[Agency](data=rows, count=len(rows), snapshot=serving.snapshot)
+
+
+@router.get("/v1/sources", response_model=ListOf[Source], summary="Every file loaded: publisher, licence, counts")
+def sources(cursor: CursorDep, serving: ServingDep) -> ListOf[Source]:
+    rows = queries.sources(cursor)
+    return ListOf[Source](data=rows, count=len(rows), snapshot=serving.snapshot)

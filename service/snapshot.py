@@ -1,0 +1,157 @@
+"""The data snapshot a server process serves: opened read-only once, with the hot reads (firm profiles,
+identifier and name lookups for screening) built into memory when it opens.
+
+DuckDB answers the analytic queries (filtered lists, exports); everything a screening or a profile needs is
+a dictionary lookup here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+from scoring.normalize import normalize_names
+from service import queries
+from service.models import FirmSummary, Snapshot
+
+TIER_ORDER = ("none", "low", "moderate", "high", "severe")
+SCHEMES = ("isin", "lei", "ticker", "bn", "uei", "cage", "duns", "cusip", "sec_cik")
+
+
+@dataclass(frozen=True)
+class FirmEntry:
+    """What screening needs of one scored firm, precomputed."""
+
+    firm_id: str
+    name: str | None
+    summary: FirmSummary
+    by_agency: dict[str, float]  # agency code -> weighted contribution
+
+
+@dataclass
+class ServingSnapshot:
+    snapshot: Snapshot
+    snapshot_id: str
+    firms: dict[str, FirmEntry] = field(default_factory=dict)
+    identifiers: dict[tuple[str, str], str] = field(default_factory=dict)  # (scheme, value[|exchange]) -> firm
+    names: dict[str, str] = field(default_factory=dict)  # normalised alias -> firm (unambiguous only)
+    parents: dict[str, str] = field(default_factory=dict)  # any registry firm -> its scored parent
+    agencies: dict[str, str] = field(default_factory=dict)  # code, abbreviation or name (upper) -> code
+    profiles: dict[str, bytes] = field(default_factory=dict)  # firm_id -> the profile's JSON, built on first use
+
+    def resolve_agency(self, text: str) -> str | None:
+        return self.agencies.get(text.strip().upper())
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def snapshot_id(snapshot: Snapshot, sources: int) -> str:
+    raw = json.dumps([snapshot.as_of, snapshot.methodology_version, snapshot.scored_at, sources], default=_json_default)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+def load_snapshot(con: duckdb.DuckDBPyConnection, top_contributions: int = 20) -> ServingSnapshot:
+    cur = con.cursor()
+    try:
+        snapshot = queries.current_snapshot(cur)
+        counts = queries.counts(cur)
+        serving = ServingSnapshot(snapshot=snapshot, snapshot_id=snapshot_id(snapshot, counts["sources"]))
+        _load_agencies(cur, serving)
+        _load_firms(cur, serving)
+        _load_lookups(cur, serving)
+        _load_profiles(cur, serving, top_contributions)
+    finally:
+        cur.close()
+    return serving
+
+
+def _load_agencies(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> None:
+    for code, name, abbreviation in cur.execute(
+        "SELECT agency_code, name, abbreviation FROM agencies ORDER BY level DESC, active, agency_code DESC"
+    ).fetchall():
+        # Later rows win: active sub-tiers with the lowest code take an abbreviation shared with history.
+        for key in (code, name, abbreviation):
+            if key:
+                serving.agencies[str(key).upper()] = str(code)
+
+
+def _load_firms(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> None:
+    if serving.snapshot.as_of is None:
+        return
+    summaries, _count, _next = queries.list_firms(
+        cur, serving.snapshot, queries.FirmFilters(limit=10_000_000, sort="score")
+    )
+    weighted: dict[str, dict[str, float]] = {}
+    for firm_id, raw in cur.execute(
+        "SELECT firm_id, by_agency FROM scores WHERE as_of = ? AND methodology_version = ?",
+        [serving.snapshot.as_of, serving.snapshot.methodology_version],
+    ).fetchall():
+        items = json.loads(raw) if raw else []
+        weighted[firm_id] = {str(i["key"]): float(i["weighted"]) for i in items}
+    for summary in summaries:
+        serving.firms[summary.firm_id] = FirmEntry(
+            firm_id=summary.firm_id, name=summary.name, summary=summary, by_agency=weighted.get(summary.firm_id, {})
+        )
+
+
+def _load_lookups(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> None:
+    # Every registry firm maps to the scored parent it rolls up to (itself when it is one).
+    parents = {firm_id: firm_id for firm_id in serving.firms}
+    if serving.snapshot.as_of is not None:
+        for child, parent in cur.execute(
+            "SELECT DISTINCT via_firm_id, firm_id FROM contributions WHERE as_of = ? AND methodology_version = ?",
+            [serving.snapshot.as_of, serving.snapshot.methodology_version],
+        ).fetchall():
+            parents.setdefault(child, parent)
+    for child, parent in cur.execute(
+        """
+        WITH RECURSIVE up(firm_id, parent, trail) AS (
+            SELECT child_firm_id, parent_firm_id, [child_firm_id] FROM ownership
+            UNION ALL
+            SELECT u.firm_id, o.parent_firm_id, list_append(u.trail, o.child_firm_id)
+            FROM up u JOIN ownership o ON o.child_firm_id = u.parent WHERE NOT list_contains(u.trail, o.parent_firm_id)
+        )
+        SELECT firm_id, parent FROM up
+        """
+    ).fetchall():
+        if parent in serving.firms:
+            parents.setdefault(child, parent)
+    serving.parents = parents
+
+    ticker_claims: dict[str, set[str]] = {}
+    for firm_id, scheme, value, exchange in cur.execute(
+        "SELECT firm_id, scheme, upper(value), upper(exchange) FROM firm_identifiers"
+    ).fetchall():
+        key = f"{value}|{exchange}" if scheme == "ticker" and exchange else value
+        serving.identifiers[(scheme, key)] = firm_id
+        if scheme == "ticker":
+            ticker_claims.setdefault(value, set()).add(firm_id)
+    # A ticker sent without its exchange still finds a firm, but only when one firm alone uses it.
+    for ticker, firms in ticker_claims.items():
+        if len(firms) == 1:
+            serving.identifiers[("ticker_any", ticker)] = next(iter(firms))
+
+    rows = cur.execute("SELECT firm_id, alias FROM firm_aliases UNION SELECT firm_id, name FROM firms").fetchall()
+    rows += [(entry.firm_id, entry.name) for entry in serving.firms.values() if entry.name]
+    normalised = normalize_names([str(name) for _firm, name in rows])
+    claims: dict[str, set[str]] = {}
+    for (firm_id, _name), key in zip(rows, normalised, strict=True):
+        if key:
+            claims.setdefault(key, set()).add(str(firm_id))
+    serving.names = {key: next(iter(firms)) for key, firms in claims.items() if len(firms) == 1}
+
+
+def _load_profiles(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot, top_contributions: int) -> None:
+    """Every profile rendered to JSON once, when the snapshot opens: a profile request is a dict lookup."""
+    for firm_id in queries.all_profile_ids(cur, serving.snapshot):
+        profile = queries.firm_profile(cur, serving.snapshot, firm_id, top_contributions)
+        serving.profiles[firm_id] = profile.model_dump_json().encode()
