@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Generic, Literal, TypeVar
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 T = TypeVar("T")
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# The store keeps UTC timestamps without a zone; the API says so (RFC 3339 needs the offset).
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 
 
 class Problem(BaseModel):
@@ -25,7 +33,7 @@ class Snapshot(BaseModel):
 
     as_of: date | None = Field(description="the as-of date of the scores served", examples=["2026-11-22"])
     methodology_version: str | None = Field(examples=["2026.11.1"])
-    scored_at: datetime | None = None
+    scored_at: UtcDatetime | None = None
 
 
 class Breakdown(BaseModel):
@@ -334,7 +342,7 @@ class HistoryPoint(BaseModel):
     ice_total: float
     cbp_total: float
     weighted_total: float
-    scored_at: datetime
+    scored_at: UtcDatetime
 
 
 class FirmHistory(BaseModel):
@@ -363,7 +371,7 @@ class Source(BaseModel):
     publisher: str | None
     licence: str | None
     source_url: str | None
-    loaded_at: datetime
+    loaded_at: UtcDatetime
     rows_read: int
     rows_inserted: int
     rows_updated: int
