@@ -1,21 +1,43 @@
-"""`python -m bench [--small]`: run every benchmark and print its ratio against its in-run baseline."""
+"""`python -m bench [--small] [--only scoring|api]`: run the benchmarks and print each one's ratio against its
+in-run baseline."""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import scoring_bench
+from bench import api_bench, scoring_bench
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes, for a quick look")
+    parser.add_argument("--only", choices=["scoring", "api"], help="run just this benchmark (default: all)")
+    parser.add_argument(
+        "--api-duration",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="seconds of load per API endpoint (default 5; 2 with --small)",
+    )
+    parser.add_argument(
+        "--load-generator",
+        choices=["auto", "wrk", "builtin"],
+        default="auto",
+        help="API load generator: wrk if on PATH (auto), or the built-in httpx asyncio client",
+    )
     args = parser.parse_args()
-    sizes = scoring_bench.Sizes()
-    if args.small:
-        sizes = scoring_bench.Sizes(transactions=100_000, firms=5_000, parents=1_000, edges=6_000)
-    print("== rescoring: Polars pipeline vs hand-written DuckDB SQL")
-    scoring_bench.run(sizes)
+    if args.only in (None, "scoring"):
+        sizes = scoring_bench.Sizes()
+        if args.small:
+            sizes = scoring_bench.Sizes(transactions=100_000, firms=5_000, parents=1_000, edges=6_000)
+        print("== rescoring: Polars pipeline vs hand-written DuckDB SQL")
+        scoring_bench.run(sizes)
+    if args.only in (None, "api"):
+        duration = args.api_duration if args.api_duration is not None else (2 if args.small else 5)
+        if duration < 1:
+            parser.error("--api-duration must be at least 1 second")
+        print("== HTTP API: the service vs a bare FastAPI app, both under uvicorn (1 worker)")
+        api_bench.run(api_bench.ApiConfig(duration=duration, generator=args.load_generator))
 
 
 if __name__ == "__main__":

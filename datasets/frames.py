@@ -25,12 +25,14 @@ STORE_TABLES = (
 def read_frames(con: duckdb.DuckDBPyConnection) -> StoreFrames:
     """Every table the pipeline reads, fetched through Arrow (no row-by-row copies)."""
     frames = {table: con.sql(f"SELECT * FROM {table}").pl().lazy() for table in STORE_TABLES}
-    return StoreFrames(**frames)
+    overrides = con.sql("SELECT * FROM match_overrides ORDER BY override_id").pl().lazy()
+    return StoreFrames(**frames, overrides=overrides)
 
 
 _CONTRIBUTION_COLUMNS = """
     c.parent_id, as_of, methodology_version, link_id, link_kind, source_key, award_key, source_url, via_firm_id,
-    p.path, matched_by, matched_value, recipient_name, agency_code, category, category_source, link_date, is_direct,
+    p.path, matched_by, matched_value, match_confidence, recipient_name, agency_code, category, category_source,
+    link_date, is_direct,
     CAST(amount_cents AS DECIMAL(18,0)) / 100, CAST(share_cents AS DECIMAL(18,0)) / 100,
     CAST(weighted_amount_cents AS DECIMAL(18,0)) / 100,
     category_severity, agency_weight, recency_weight, evidence_confidence_weight, c.ownership_share,

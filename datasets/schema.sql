@@ -272,6 +272,7 @@ CREATE TABLE IF NOT EXISTS contributions (
     ownership_path              VARCHAR[],
     matched_by                  VARCHAR,
     matched_value               VARCHAR,
+    match_confidence            DOUBLE,
     recipient_name              VARCHAR,
     agency_code                 VARCHAR,
     category                    VARCHAR NOT NULL,
@@ -310,4 +311,18 @@ CREATE TABLE IF NOT EXISTS unmapped_categories (
     naics_description    VARCHAR,
     links                BIGINT NOT NULL,
     amount               DECIMAL(18,2) NOT NULL
+);
+
+-- Analysts' decisions about matches: "this vendor is / is not that firm", with who, when and why.
+CREATE SEQUENCE IF NOT EXISTS override_id_seq START 1;
+CREATE TABLE IF NOT EXISTS match_overrides (
+    override_id  INTEGER PRIMARY KEY DEFAULT nextval('override_id_seq'),
+    scheme       VARCHAR NOT NULL CHECK (scheme IN ('name', 'uei')),
+    value        VARCHAR NOT NULL,        -- the normalised vendor name, or the UEI
+    raw_value    VARCHAR NOT NULL,        -- as the analyst typed it
+    firm_id      VARCHAR NOT NULL,
+    decision     VARCHAR NOT NULL CHECK (decision IN ('is', 'is_not')),
+    decided_by   VARCHAR NOT NULL,
+    decided_at   TIMESTAMP NOT NULL,
+    reason       VARCHAR NOT NULL
 );

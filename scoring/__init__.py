@@ -16,9 +16,10 @@ import polars as pl
 from scoring.categories import classify, unmapped
 from scoring.exposure import DHS_PREFIX, aggregate, revenue_shares, weigh
 from scoring.links import StoreFrames, build_links
+from scoring.matching import NameMatcher
 from scoring.methodology import Methodology, load_methodology
 from scoring.normalize import normalized_name_expr
-from scoring.resolve import attribute, match_keys
+from scoring.resolve import apply_overrides, attribute, fuzzy_attribute, match_keys
 from scoring.rollup import ultimate_canadian_parents
 
 __all__ = ["Methodology", "ScoreResult", "StoreFrames", "load_methodology", "score"]
@@ -34,6 +35,7 @@ CONTRIBUTION_INPUTS = [
     "firm_id",
     "matched_by",
     "matched_value",
+    "match_confidence",
     "recipient_name",
     "recipient_country_code",
     "agency_code",
@@ -121,6 +123,7 @@ def discover_canadian_recipients(attributed: pl.LazyFrame) -> pl.LazyFrame:
             .then(pl.col("recipient_country_code"))
             .otherwise(pl.col("matched_value"))
             .alias("matched_value"),
+            pl.when(unmatched_canadian).then(1.0).otherwise(pl.col("match_confidence")).alias("match_confidence"),
         )
         .drop("_slug")
     )
@@ -145,7 +148,21 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
     every_link = build_links(frames, as_of).collect().lazy()
     links = in_scope(every_link, as_of).pipe(classify, methodology).collect().lazy()
     keys = match_keys(frames.firms, frames.firm_identifiers, frames.firm_aliases)
-    attributed = discover_canadian_recipients(links.pipe(attribute, keys).collect().lazy()).collect()
+    matcher = NameMatcher(
+        pl.concat(
+            [
+                frames.firm_aliases.select("firm_id", pl.col("alias").alias("name")),
+                frames.firms.select("firm_id", "name"),
+            ]
+        )
+        .collect()
+        .iter_rows()
+    )
+    overrides = frames.overrides.collect() if frames.overrides is not None else pl.DataFrame()
+    exact = links.pipe(attribute, keys).collect()
+    attributed = discover_canadian_recipients(
+        apply_overrides(fuzzy_attribute(exact, matcher), overrides).lazy()
+    ).collect()
 
     discovered = (
         attributed.filter(pl.col("matched_by") == "recipient_country:CAN")

@@ -67,6 +67,7 @@ class StoreFrames:
     firm_identifiers: pl.LazyFrame
     firm_aliases: pl.LazyFrame
     ownership: pl.LazyFrame
+    overrides: pl.LazyFrame | None = None  # analysts' match decisions (scheme, value, firm_id, decision, ...)
 
 
 def _cents(column: str) -> pl.Expr:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from scoring.matching import NameMatcher
 from scoring.normalize import normalized_name_expr
+
+EXACT_NAME_CONFIDENCE = 0.97
 
 # (link column, registry scheme, rule name), in priority order.
 IDENTIFIER_RULES: tuple[tuple[str, str, str], ...] = (
@@ -73,5 +76,101 @@ def attribute(links: pl.LazyFrame, keys: pl.LazyFrame) -> pl.LazyFrame:
     value = pl.coalesce(
         hint, *[pl.when(m).then(pl.col(column)) for m, (column, _scheme, _name) in zip(matched, rules, strict=True)]
     )
-    result = frame.select(firm.alias("firm_id"), rule.alias("matched_by"), value.alias("matched_value"))
+    confidence = (
+        pl.when(rule.str.starts_with("alias")).then(pl.lit(EXACT_NAME_CONFIDENCE)).when(firm.is_not_null()).then(1.0)
+    )
+    result = frame.select(
+        firm.alias("firm_id"),
+        rule.alias("matched_by"),
+        value.alias("matched_value"),
+        confidence.cast(pl.Float64).alias("match_confidence"),
+    )
     return pl.concat([links, result], how="horizontal")
+
+
+FUZZY_RULES: tuple[tuple[str, str], ...] = (
+    ("recipient_name", "fuzzy:name"),
+    ("recipient_parent_name", "fuzzy:parent_name"),
+)
+
+
+def fuzzy_attribute(attributed: pl.DataFrame, matcher: NameMatcher) -> pl.DataFrame:
+    """Names no exact rule placed, matched fuzzily: each distinct spelling once, attributed only when the
+    matcher is sure (see scoring.matching); the alias it resembled becomes the matched value."""
+    for column, rule in FUZZY_RULES:
+        unmatched = attributed.filter(pl.col("firm_id").is_null() & pl.col(column).is_not_null())
+        names = unmatched.get_column(column).unique().sort().to_list()
+        accepted = [
+            (m.query, m.firm_id, m.confidence, str(m.features.get("alias", "")))
+            for m in matcher.match_many(names)
+            if m.firm_id is not None and m.method == "fuzzy"
+        ]
+        if not accepted:
+            continue
+        found = pl.DataFrame(
+            accepted, schema={column: pl.String, "_ff": pl.String, "_fc": pl.Float64, "_fa": pl.String}, orient="row"
+        )
+        fresh = pl.col("firm_id").is_null() & pl.col("_ff").is_not_null()
+        attributed = (
+            attributed.join(found, on=column, how="left", maintain_order="left")
+            .with_columns(
+                pl.when(fresh).then(pl.col("_ff")).otherwise(pl.col("firm_id")).alias("firm_id"),
+                pl.when(fresh).then(pl.lit(rule)).otherwise(pl.col("matched_by")).alias("matched_by"),
+                pl.when(fresh).then(pl.col("_fa")).otherwise(pl.col("matched_value")).alias("matched_value"),
+                pl.when(fresh).then(pl.col("_fc")).otherwise(pl.col("match_confidence")).alias("match_confidence"),
+            )
+            .drop("_ff", "_fc", "_fa")
+        )
+    return attributed
+
+
+def apply_overrides(attributed: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFrame:
+    """Analysts' decisions win: "is" puts a vendor (by UEI or normalised name) on a firm; "is not" takes
+    it off that firm, whatever matched it."""
+    if overrides.is_empty():
+        return attributed
+    names = attributed.select(pl.col("recipient_name").unique().drop_nulls())
+    keyed = attributed.join(
+        names.with_columns(normalized_name_expr(pl.col("recipient_name")).alias("_name_key")),
+        on="recipient_name",
+        how="left",
+        maintain_order="left",
+    )
+    decided = overrides.select("scheme", "value", pl.col("firm_id").alias("_of"), "decision", "override_id")
+    for scheme, column in (("name", "_name_key"), ("uei", "recipient_uei")):
+        rules = decided.filter(pl.col("scheme") == scheme).drop("scheme")
+        positive = (
+            rules.filter(pl.col("decision") == "is")
+            .select(pl.col("value").alias(column), pl.col("_of").alias("_is"), pl.col("override_id").alias("_is_id"))
+            .unique(column, keep="last")
+        )
+        negative = (
+            rules.filter(pl.col("decision") == "is_not")
+            .select(pl.col("value").alias(column), pl.col("_of").alias("firm_id"), pl.lit(True).alias("_is_not"))
+            .unique([column, "firm_id"])
+        )
+        keyed = keyed.join(positive, on=column, how="left", maintain_order="left").join(
+            negative, on=[column, "firm_id"], how="left", maintain_order="left"
+        )
+        forced = pl.col("_is").is_not_null()
+        refused = pl.col("_is_not").fill_null(False) & ~forced
+        keyed = keyed.with_columns(
+            pl.when(forced).then(pl.col("_is")).when(refused).then(None).otherwise(pl.col("firm_id")).alias("firm_id"),
+            pl.when(forced)
+            .then(pl.lit("override:is"))
+            .when(refused)
+            .then(pl.lit("override:is_not"))
+            .otherwise(pl.col("matched_by"))
+            .alias("matched_by"),
+            pl.when(forced)
+            .then(pl.concat_str(pl.lit("override #"), pl.col("_is_id").cast(pl.String)))
+            .otherwise(pl.col("matched_value"))
+            .alias("matched_value"),
+            pl.when(forced)
+            .then(1.0)
+            .when(refused)
+            .then(None)
+            .otherwise(pl.col("match_confidence"))
+            .alias("match_confidence"),
+        ).drop("_is", "_is_id", "_is_not")
+    return keyed.drop("_name_key")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from datasets.store import connect
 from scoring.methodology import load_methodology
-from service.errors import problem, register_error_handlers
+from service.errors import PROBLEM_JSON, problem_body, register_error_handlers
 from service.routers import firms, meta, screen
 from service.screenings import ScreeningStore
 from service.settings import Settings
@@ -54,21 +56,43 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.methodology = load_methodology()
     register_error_handlers(app)
 
-    @app.middleware("http")
-    async def snapshot_and_size(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return problem(413, f"request body of {int(length):,} bytes; at most {settings.max_body_bytes:,}", request)
-        response = await call_next(request)
-        serving = getattr(request.app.state, "serving", None)
-        if serving is not None:
-            response.headers[SNAPSHOT_HEADER] = serving.snapshot_id
-        return response
-
+    app.add_middleware(SnapshotMiddleware, max_body_bytes=settings.max_body_bytes)
     app.include_router(meta.router)
     app.include_router(firms.router)
     app.include_router(screen.router)
     return app
+
+
+class SnapshotMiddleware:
+    """Names the snapshot on every response and refuses oversized bodies before they are read.
+    Plain ASGI rather than BaseHTTPMiddleware: it adds a header, it should not cost a thread hop."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_body_bytes:
+            body = problem_body(
+                413, f"request body of {int(length):,} bytes; at most {self.max_body_bytes:,}", scope["path"]
+            )
+            response = JSONResponse(body, status_code=413, media_type=PROBLEM_JSON)
+            await response(scope, receive, send)
+            return
+        serving = getattr(scope["app"].state, "serving", None) if "app" in scope else None
+        snapshot_id = serving.snapshot_id.encode() if serving is not None else None
+
+        async def send_with_snapshot(message: Message) -> None:
+            if message["type"] == "http.response.start" and snapshot_id is not None:
+                message["headers"] = [*message.get("headers", []), (SNAPSHOT_HEADER.lower().encode(), snapshot_id)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_snapshot)
 
 
 def openapi_document() -> dict[str, Any]:

@@ -15,12 +15,12 @@ from service.settings import Settings
 from service.snapshot import ServingSnapshot
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_serving(request: Request) -> ServingSnapshot:
+async def get_serving(request: Request) -> ServingSnapshot:
     serving: ServingSnapshot | None = getattr(request.app.state, "serving", None)
     if serving is None:
         raise ApiError(503, "no data snapshot is open; run `exposure init` and `exposure score`, then restart")
@@ -39,7 +39,7 @@ def get_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
         cursor.close()
 
 
-def get_methodology(request: Request) -> Methodology:
+async def get_methodology(request: Request) -> Methodology:
     methodology: Methodology = request.app.state.methodology
     return methodology
 

@@ -42,15 +42,20 @@ class ApiError(Exception):
         self.title = title or TITLES.get(status, "Error")
 
 
-def problem(status: int, detail: str, request: Request, title: str | None = None, **extra: Any) -> JSONResponse:
-    body: dict[str, Any] = {
+def problem_body(status: int, detail: str, instance: str, title: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The one place a problem document is built."""
+    return {
         "type": f"https://httpstatuses.io/{status}",
         "title": title or TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
-        "instance": str(request.url.path),
+        "instance": instance,
         **extra,
     }
+
+
+def problem(status: int, detail: str, request: Request, title: str | None = None, **extra: Any) -> JSONResponse:
+    body = problem_body(status, detail, str(request.url.path), title, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 

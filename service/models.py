@@ -146,6 +146,7 @@ class Contribution(BaseModel):
     ownership_path: list[str] | None
     matched_by: str | None = Field(examples=["alias:name"])
     matched_value: str | None
+    match_confidence: float | None = Field(description="1.0 for identifiers and overrides; lower for names")
     recipient_name: str | None
     agency_code: str | None
     category: str

@@ -355,7 +355,8 @@ def firm_profile(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, firm_id: st
             cur,
             f"""
         SELECT link_id, link_kind, source_key, award_key, source_url AS url, via_firm_id, ownership_path, matched_by,
-               matched_value, recipient_name, agency_code, category, category_source, link_date, is_direct,
+               matched_value, match_confidence, recipient_name, agency_code, category, category_source, link_date,
+               is_direct,
                CAST(amount AS DOUBLE) AS amount, CAST(share_amount AS DOUBLE) AS share_amount,
                CAST(weighted_amount AS DOUBLE) AS weighted_amount, category_severity, agency_weight, recency_weight,
                evidence_confidence, ownership_share, channel_weight, contribution, description

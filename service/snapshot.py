@@ -20,6 +20,7 @@ from service import queries
 from service.models import FirmSummary, Snapshot
 
 TIER_ORDER = ("none", "low", "moderate", "high", "severe")
+MAX_CACHED_PAGES = 4096
 SCHEMES = ("isin", "lei", "ticker", "bn", "uei", "cage", "duns", "cusip", "sec_cik")
 
 
@@ -42,7 +43,12 @@ class ServingSnapshot:
     names: dict[str, str] = field(default_factory=dict)  # normalised alias -> firm (unambiguous only)
     parents: dict[str, str] = field(default_factory=dict)  # any registry firm -> its scored parent
     agencies: dict[str, str] = field(default_factory=dict)  # code, abbreviation or name (upper) -> code
-    profiles: dict[str, bytes] = field(default_factory=dict)  # firm_id -> the profile's JSON, built on first use
+    profiles: dict[str, bytes] = field(default_factory=dict)  # firm_id -> the profile's JSON
+    pages: dict[str, bytes] = field(default_factory=dict)  # list ETag -> the page's JSON, filled as asked
+
+    def remember_page(self, etag: str, body: bytes) -> None:
+        if len(self.pages) < MAX_CACHED_PAGES:
+            self.pages[etag] = body
 
     def resolve_agency(self, text: str) -> str | None:
         return self.agencies.get(text.strip().upper())

@@ -18,11 +18,13 @@ import pyarrow.parquet as pq
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from service import queries
-from service.deps import CursorDep, ServingDep, SettingsDep
+from service.deps import CursorDep, ServingDep, SettingsDep, get_serving
 from service.errors import ApiError
 from service.models import FirmHistory, FirmList, FirmProfile, FirmSummary, Problem
+from service.snapshot import ServingSnapshot
 
 router = APIRouter(prefix="/v1/firms", tags=["firms"])
 
@@ -103,6 +105,16 @@ def _parquet_file(batches: Iterator[pa.RecordBatch]) -> str:
     return path
 
 
+def _page_json(con: duckdb.DuckDBPyConnection, serving: ServingSnapshot, filters: queries.FirmFilters) -> bytes:
+    cursor = con.cursor()  # one cursor per request
+    try:
+        firms, count, next_cursor = queries.list_firms(cursor, serving.snapshot, filters)
+    finally:
+        cursor.close()
+    body = FirmList[FirmSummary](data=firms, count=count, next_cursor=next_cursor, snapshot=serving.snapshot)
+    return body.model_dump_json().encode()
+
+
 @router.get(
     "",
     response_model=FirmList[FirmSummary],
@@ -116,9 +128,8 @@ def _parquet_file(batches: Iterator[pa.RecordBatch]) -> str:
     },
     summary="The scored Canadian firms: filter, sort, page through, or export",
 )
-def list_firms(
+async def list_firms(
     request: Request,
-    cursor: CursorDep,
     settings: SettingsDep,
     serving: ServingDep,
     q: Annotated[str | None, Query(max_length=200, description="part of a name, alias or firm id")] = None,
@@ -157,9 +168,12 @@ def list_firms(
     )
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
     if fmt == "json":
-        firms, count, next_cursor = queries.list_firms(cursor, serving.snapshot, filters)
-        body = FirmList[FirmSummary](data=firms, count=count, next_cursor=next_cursor, snapshot=serving.snapshot)
-        return Response(body.model_dump_json(), media_type="application/json", headers=headers)
+        # A snapshot never changes, so a page computed once is the page: cache it by its ETag.
+        page_json = serving.pages.get(etag)
+        if page_json is None:
+            page_json = await run_in_threadpool(_page_json, request.app.state.con, serving, filters)
+            serving.remember_page(etag, page_json)
+        return Response(page_json, media_type="application/json", headers=headers)
     export_cursor: duckdb.DuckDBPyConnection = request.app.state.con.cursor()
     batches = queries.export_firms(export_cursor, serving.snapshot, filters, neutralise_formulas=fmt == "csv")
     disposition = {"Content-Disposition": f'attachment; filename="exposure-firms-{serving.snapshot_id}.{fmt}"'}
@@ -187,10 +201,11 @@ def list_firms(
     responses={404: _problem("No such firm"), **ERRORS},
     summary="One firm: identifiers, subsidiaries, score breakdown and the records behind it",
 )
-def get_firm(
-    serving: ServingDep,
+async def get_firm(  # the hot path: async, no dependencies, a dict lookup of prebuilt JSON
+    request: Request,
     firm_id: Annotated[str, Path(max_length=200, description="the firm id from GET /v1/firms", examples=["roshel"])],
 ) -> Response:
+    serving: ServingSnapshot = await get_serving(request)
     profile = serving.profiles.get(firm_id)
     if profile is None:
         raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")

@@ -1,0 +1,250 @@
+"""Fuzzy name matching against the registry, explained: candidate blocking on distinctive tokens, rapidfuzz
+similarity, and a decision that says which features carried it.
+
+A name is attributed only when the evidence is strong: the same name after normalisation, a near-identical
+spelling (a typo), or every distinctive word of a registry name present with nothing else but generic words
+("CGI FEDERAL SERVICES" for "CGI FEDERAL"). Anything weaker comes back as candidates, never as a match.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from scoring.normalize import normalize_names
+
+# Words that say nothing about which firm it is: a registry name plus these is still that firm.
+CORPORATE_WORDS = frozenset(
+    [
+        "FEDERAL",
+        "GOVERNMENT",
+        "GOVT",
+        "PUBLIC",
+        "SECTOR",
+        "SERVICES",
+        "SERVICE",
+        "SOLUTIONS",
+        "SYSTEMS",
+        "GROUP",
+        "HOLDINGS",
+        "HOLDING",
+        "ENTERPRISES",
+        "ENTERPRISE",
+        "TECHNOLOGIES",
+        "TECHNOLOGY",
+        "TECH",
+        "INTERNATIONAL",
+        "GLOBAL",
+        "WORLDWIDE",
+        "OF",
+        "AND",
+        "THE",
+        "DE",
+        "DU",
+        "DES",
+        "LA",
+        "LE",
+        "LES",
+        "ET",
+        "DIVISION",
+        "DIV",
+        "OFFICE",
+        "BRANCH",
+        "UNIT",
+        "LIMIT",
+        "DEPT",
+        "DEPARTMENT",
+        "HQ",
+        "HEADQUARTERS",
+    ]
+)
+# Places: generic when added to a registry name ("RANDSTAD CANADA"), distinctive inside one
+# ("GOVERNMENT OF ALBERTA" is not "GOVERNMENT OF SASKATCHEWAN").
+PLACE_WORDS = frozenset(
+    [
+        "USA",
+        "US",
+        "U",
+        "S",
+        "AMERICA",
+        "AMERICAS",
+        "NORTH",
+        "CANADA",
+        "CANADIAN",
+        "OTTAWA",
+        "TORONTO",
+        "MONTREAL",
+        "VANCOUVER",
+        "CALGARY",
+        "EDMONTON",
+        "WINNIPEG",
+        "QUEBEC",
+        "ONTARIO",
+        "ALBERTA",
+        "HALIFAX",
+        "VICTORIA",
+        "NOVA",
+        "SCOTIA",
+        "NEW",
+        "BRUNSWICK",
+        "NEWFOUNDLAND",
+        "LABRADOR",
+        "MANITOBA",
+        "SASKATCHEWAN",
+        "BRITISH",
+        "COLUMBIA",
+        "PRINCE",
+        "EDWARD",
+        "ISLAND",
+        "YUKON",
+        "NUNAVUT",
+        "NORTHWEST",
+        "TERRITORIES",
+        "REGINA",
+        "SASKATOON",
+        "HAMILTON",
+        "KINGSTON",
+        "LONDON",
+        "GATINEAU",
+    ]
+)
+GENERIC_WORDS = CORPORATE_WORDS | PLACE_WORDS
+ACCEPT = 0.90  # attributed at or above
+CANDIDATE = 0.75  # shown as a candidate at or above
+TYPO_RATIO = 92  # whole-name character similarity that counts as the same name misspelt
+TOKEN_TYPO_RATIO = 88  # two words this similar (and 5+ letters) count as the same word
+MAX_DETAILED = 25  # registry names compared in detail per query, after a fast first cut
+
+
+@dataclass(frozen=True)
+class NameCandidate:
+    firm_id: str
+    alias: str  # the registry name (normalised) it resembles
+    confidence: float
+    features: dict[str, float | bool | str]
+
+
+@dataclass(frozen=True)
+class NameMatch:
+    query: str
+    normalized: str | None
+    firm_id: str | None  # set only when attributed
+    method: str | None  # alias | fuzzy
+    confidence: float
+    features: dict[str, float | bool | str] = field(default_factory=dict)
+    candidates: tuple[NameCandidate, ...] = ()
+
+
+class NameMatcher:
+    """Built once from (firm_id, name) pairs; matches thousands of names per second."""
+
+    def __init__(self, names: Iterable[tuple[str, str]]) -> None:
+        pairs = [(firm_id, name) for firm_id, name in names if name]
+        keys = normalize_names([name for _firm, name in pairs])
+        claims: dict[str, set[str]] = defaultdict(set)
+        for (firm_id, _name), key in zip(pairs, keys, strict=True):
+            if key:
+                claims[key].add(firm_id)
+        # A name two firms share identifies neither.
+        self.aliases: dict[str, str] = {key: next(iter(f)) for key, f in claims.items() if len(f) == 1}
+        self.ambiguous: frozenset[str] = frozenset(key for key, f in claims.items() if len(f) > 1)
+        self._tokens: dict[str, tuple[str, ...]] = {key: tuple(key.split()) for key in self.aliases}
+        frequency: dict[str, int] = defaultdict(int)
+        for tokens in self._tokens.values():
+            for token in set(tokens):
+                frequency[token] += 1
+        total = max(1, len(self._tokens))
+        self._idf = {token: math.log(1 + total / count) for token, count in frequency.items()}
+        self._by_token: dict[str, set[str]] = defaultdict(set)
+        self._by_prefix: dict[str, set[str]] = defaultdict(set)
+        for key, tokens in self._tokens.items():
+            for token in tokens:
+                if token not in CORPORATE_WORDS:
+                    self._by_token[token].add(key)
+            if tokens:
+                self._by_prefix[tokens[0][:4]].add(key)
+
+    def _block(self, tokens: Sequence[str]) -> set[str]:
+        """Registry names sharing a distinctive word, or the first four letters of the first word."""
+        found: set[str] = set()
+        for token in tokens:
+            if token not in CORPORATE_WORDS:
+                found |= self._by_token.get(token, set())
+        if tokens:
+            found |= self._by_prefix.get(tokens[0][:4], set())
+        return found
+
+    def _same_word(self, a: str, b: str) -> bool:
+        return a == b or (min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= TOKEN_TYPO_RATIO)
+
+    def _score(self, query: str, q_tokens: Sequence[str], alias: str) -> NameCandidate:
+        a_tokens = self._tokens[alias]
+        char = fuzz.ratio(query, alias)
+        token_set = fuzz.token_set_ratio(query, alias)
+        distinctive = [t for t in a_tokens if t not in CORPORATE_WORDS]
+        covered = [t for t in distinctive if any(self._same_word(t, q) for q in q_tokens)]
+        extra = [q for q in q_tokens if not any(self._same_word(q, t) for t in a_tokens)]
+        extra_generic = all(q in GENERIC_WORDS for q in extra)
+        weight = sum(self._idf.get(t, 1.0) for t in distinctive) or 1.0
+        coverage = sum(self._idf.get(t, 1.0) for t in covered) / weight
+        contained = bool(distinctive) and len(covered) == len(distinctive) and extra_generic
+        # Containment needs the extra words to be generic: "THOMSON" in "KATHERINE J THOMSON" is not enough,
+        # and a very short registry name ("AB") only counts on its own.
+        strong_containment = contained and (len(alias) >= 3 or not extra)
+        if char >= TYPO_RATIO:
+            confidence = 0.90 + (char - TYPO_RATIO) / (100 - TYPO_RATIO) * 0.06
+            reason = "near-identical spelling"
+        elif strong_containment:
+            confidence = 0.92 - 0.01 * len(extra)
+            reason = "every distinctive word present, only generic words added"
+        else:
+            confidence = min(0.89, 0.5 * token_set / 100 + 0.4 * coverage)
+            reason = "partial resemblance"
+        features: dict[str, float | bool | str] = {
+            "char_ratio": round(char, 1),
+            "token_set_ratio": round(token_set, 1),
+            "distinctive_coverage": round(coverage, 3),
+            "extra_words": " ".join(extra),
+            "reason": reason,
+        }
+        return NameCandidate(self.aliases[alias], alias, round(confidence, 3), features)
+
+    def match_normalized(self, query: str, key: str | None, exclude: str | None = None) -> NameMatch:
+        """Match one normalised name. `exclude` hides one registry name (leave-one-out evaluation)."""
+        if not key:
+            return NameMatch(query, key, None, None, 0.0)
+        if key in self.aliases and key != exclude:
+            return NameMatch(query, key, self.aliases[key], "alias", 0.97, {"reason": "same name after normalisation"})
+        if key in self.ambiguous:
+            return NameMatch(query, key, None, None, 0.0, {"reason": "name shared by several registry firms"})
+        tokens = key.split()
+        block = [alias for alias in self._block(tokens) if alias != exclude]
+        if len(block) > MAX_DETAILED:  # keep the closest few for the detailed (slower) comparison
+            block = [hit[0] for hit in process.extract(key, block, scorer=fuzz.token_set_ratio, limit=MAX_DETAILED)]
+        scored = sorted((self._score(key, tokens, alias) for alias in block), key=lambda c: (-c.confidence, c.alias))
+        best_by_firm: dict[str, NameCandidate] = {}
+        for candidate in scored:
+            best_by_firm.setdefault(candidate.firm_id, candidate)
+        ranked = [c for c in best_by_firm.values() if c.confidence >= CANDIDATE][:5]
+        if ranked and ranked[0].confidence >= ACCEPT:
+            top = ranked[0]
+            rivals = [c for c in ranked[1:] if c.confidence >= ACCEPT]
+            if not rivals:  # two firms equally plausible: attribute to neither
+                return NameMatch(
+                    query,
+                    key,
+                    top.firm_id,
+                    "fuzzy",
+                    top.confidence,
+                    {**top.features, "alias": top.alias},
+                    tuple(ranked),
+                )
+        return NameMatch(query, key, None, None, ranked[0].confidence if ranked else 0.0, {}, tuple(ranked))
+
+    def match_many(self, queries: Sequence[str]) -> list[NameMatch]:
+        keys = normalize_names(list(queries))
+        return [self.match_normalized(query, key) for query, key in zip(queries, keys, strict=True)]
