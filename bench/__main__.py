@@ -1,17 +1,17 @@
-"""`python -m bench [--small] [--only scoring|api]`: run the benchmarks and print each one's ratio against its
+"""`python -m bench [--small] [--only scoring|api|matching]`: run the benchmarks and print each one's ratio against its
 in-run baseline."""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import api_bench, scoring_bench
+from bench import api_bench, matching_bench, scoring_bench
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes, for a quick look")
-    parser.add_argument("--only", choices=["scoring", "api"], help="run just this benchmark (default: all)")
+    parser.add_argument("--only", choices=["scoring", "api", "matching"], help="run just this benchmark (default: all)")
     parser.add_argument(
         "--api-duration",
         type=int,
@@ -32,6 +32,9 @@ def main() -> None:
             sizes = scoring_bench.Sizes(transactions=100_000, firms=5_000, parents=1_000, edges=6_000)
         print("== rescoring: Polars pipeline vs hand-written DuckDB SQL")
         scoring_bench.run(sizes)
+    if args.only in (None, "matching"):
+        print("== matching: precision and recall on the labelled sets; 10,000 names vs an exact lookup")
+        matching_bench.run()
     if args.only in (None, "api"):
         duration = args.api_duration if args.api_duration is not None else (2 if args.small else 5)
         if duration < 1:

@@ -74,6 +74,8 @@ class Kind:
     known_columns: tuple[str, ...] = ()
     renames: tuple[tuple[str, str], ...] = ()
     source_kind_column: bool = True
+    # Set-wise work that derives other tables from this one, run in the same transaction as the load.
+    after_load: Callable[[duckdb.DuckDBPyConnection, int], None] | None = None
 
     @property
     def required_names(self) -> list[str]:
@@ -422,6 +424,9 @@ def _load_in_transaction(
     if not report.balanced:  # a bug here must never pass silently: roll back instead
         raise LoadError(f"{source.display_name}: row accounting does not add up ({report})")
 
+    if kind.after_load is not None:
+        step("deriving")
+        kind.after_load(con, source_id)
     step("recording")
     _record_source(con, report, kind, source, digest)
     return report

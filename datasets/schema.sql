@@ -326,3 +326,28 @@ CREATE TABLE IF NOT EXISTS match_overrides (
     decided_at   TIMESTAMP NOT NULL,
     reason       VARCHAR NOT NULL
 );
+
+-- GLEIF golden copy: Level 1 entities and Level 2 relationships, as loaded (they feed firms and ownership).
+CREATE TABLE IF NOT EXISTS gleif_entities (
+    lei                  VARCHAR PRIMARY KEY,
+    legal_name           VARCHAR NOT NULL,
+    legal_jurisdiction   VARCHAR,
+    legal_country        VARCHAR,
+    hq_country           VARCHAR,
+    entity_status        VARCHAR,
+    registration_status  VARCHAR,
+    row_hash             VARCHAR NOT NULL,
+    source_id            INTEGER,
+    source_line          BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS gleif_relationships (
+    relationship_key     VARCHAR PRIMARY KEY,  -- child|parent|type
+    child_lei            VARCHAR NOT NULL,
+    parent_lei           VARCHAR NOT NULL,
+    relationship_type    VARCHAR NOT NULL,
+    relationship_status  VARCHAR,
+    row_hash             VARCHAR NOT NULL,
+    source_id            INTEGER,
+    source_line          BIGINT
+);

@@ -232,8 +232,10 @@ class NameMatcher:
         ranked = [c for c in best_by_firm.values() if c.confidence >= CANDIDATE][:5]
         if ranked and ranked[0].confidence >= ACCEPT:
             top = ranked[0]
-            rivals = [c for c in ranked[1:] if c.confidence >= ACCEPT]
-            if not rivals:  # two firms equally plausible: attribute to neither
+            # The most specific registry name wins ("CGI FEDERAL" over "CGI" for "CGI FEDERAL SERVICES");
+            # two firms equally plausible: attribute to neither.
+            rivals = [c for c in ranked[1:] if c.confidence >= top.confidence]
+            if not rivals:
                 return NameMatch(
                     query,
                     key,

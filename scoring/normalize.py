@@ -69,6 +69,10 @@ def normalized_name_expr(name: pl.Expr) -> pl.Expr:
     folded = upper.str.replace_many(list(_ACCENTS_FROM), list(_ACCENTS_TO))
     # "d/b/a" and "doing business as": keep the legal name before it.
     legal = folded.str.replace(r"\s+(D/B/A|DBA|DOING BUSINESS AS)\s+.*$", "")
+    # Dotted initials are one word: "U.S.A." is USA, "L.L.C." is LLC.
+    legal = legal.str.replace_all(r"\b([A-Z])\.([A-Z])\.([A-Z])\b\.?", "$1$2$3").str.replace_all(
+        r"\b([A-Z])\.([A-Z])\b\.?", "$1$2"
+    )
     spaced = (
         legal.str.replace_all("&", " AND ")
         .str.replace_all(r"[^A-Z0-9 ]", " ")

@@ -58,6 +58,21 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("EXPOSURE_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1)
 
+    overrides = commands.add_parser("overrides", help="analysts' match decisions: add, list, remove")
+    actions = overrides.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="record that a vendor is, or is not, a registry firm")
+    target = add.add_mutually_exclusive_group(required=True)
+    target.add_argument("--name", help="the vendor name as records spell it")
+    target.add_argument("--uei", help="the vendor's UEI")
+    add.add_argument("--firm", required=True, help="the registry firm id")
+    add.add_argument("--decision", choices=["is", "is_not"], required=True)
+    add.add_argument("--by", required=True, help="who decided")
+    add.add_argument("--why", required=True, help="why, with the source looked at")
+    listing = actions.add_parser("list", help="the decisions on record")
+    listing.add_argument("--firm", help="only those about this firm")
+    remove = actions.add_parser("remove", help="withdraw a decision")
+    remove.add_argument("override_id", type=int)
+
     export = commands.add_parser("export-openapi", help="write the OpenAPI document generated from the app")
     export.add_argument("output", type=Path, nargs="?", default=Path("openapi/openapi.json"))
     return parser
@@ -206,6 +221,35 @@ def cmd_serve(db: Path, host: str, port: int, workers: int) -> int:
     return 0
 
 
+def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
+    from datasets.overrides import add_override, list_overrides, remove_override
+
+    con = connect(db)
+    try:
+        if args.action == "add":
+            o = add_override(
+                con, name=args.name, uei=args.uei, firm_id=args.firm, decision=args.decision, by=args.by, why=args.why
+            )
+            console.print(
+                f"override #{o.override_id}: {o.scheme} {o.value!r} {o.decision.replace('_', ' ')} {o.firm_id} "
+                f"({o.decided_by}: {o.reason}); run `exposure score` to apply it"
+            )
+        elif args.action == "list":
+            found = list_overrides(con, args.firm)
+            for o in found:  # one line each: easy to read, easy to grep
+                console.print(
+                    f"#{o.override_id} {o.scheme} {o.raw_value!r} {o.decision} {o.firm_id} "
+                    f"by {o.decided_by} at {o.decided_at:%Y-%m-%d %H:%M}: {o.reason}"
+                )
+            console.print(f"{len(found)} override{'s' if len(found) != 1 else ''}")
+        else:
+            o = remove_override(con, args.override_id)
+            console.print(f"removed override #{o.override_id} ({o.scheme} {o.raw_value!r} {o.decision} {o.firm_id})")
+    finally:
+        con.close()
+    return 0
+
+
 def cmd_export_openapi(output: Path) -> int:
     from service.app import openapi_document
 
@@ -229,6 +273,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_serve(db, args.host, args.port, args.workers)
         if args.command == "export-openapi":
             return cmd_export_openapi(args.output)
+        if args.command == "overrides":
+            return cmd_overrides(db, args)
     except (CommandError, DataError) as exc:
         errors.print(f"exposure {args.command}: {exc}")
         return 1

@@ -300,16 +300,29 @@ class MatchInfo(BaseModel):
     firm_id: str
     name: str | None
     method: str = Field(
-        description="identifier:<scheme>, alias, or parent (a subsidiary rolled up)", examples=["alias"]
+        description="identifier:<scheme>, alias, fuzzy or override; +parent when a subsidiary rolled up",
+        examples=["alias"],
     )
     confidence: float = Field(ge=0, le=1)
+    features: dict[str, float | bool | str] = Field(default_factory=dict, description="what matched, and how well")
     matched_on: str = Field(description="the value that matched", examples=["ROSHEL"])
     via_firm_id: str | None = Field(default=None, description="the registry firm matched, when it rolls up to a parent")
+
+
+class CandidateInfo(BaseModel):
+    firm_id: str
+    name: str | None
+    confidence: float = Field(ge=0, le=1)
+    resembles: str = Field(description="the registry name it resembles (normalised)")
+    features: dict[str, float | bool | str]
 
 
 class ScreenResult(BaseModel):
     ref: str | None
     match: MatchInfo | None
+    candidates: list[CandidateInfo] = Field(
+        default_factory=list, description="near misses, below the match threshold: for a human to check"
+    )
     score: float | None
     tier: Tier | None
     verdict: Verdict

@@ -6,17 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scoring.exposure import score_from_weighted
+from scoring.matching import NameCandidate
 from scoring.methodology import Methodology
 from scoring.normalize import normalize_names
 from service.errors import ApiError
 from service.identifiers import validate
-from service.models import MatchInfo, ScreenItem, ScreenPolicy, ScreenResult
+from service.models import CandidateInfo, MatchInfo, ScreenItem, ScreenPolicy, ScreenResult
 from service.snapshot import TIER_ORDER, ServingSnapshot
 
 # Identifier schemes in the order they are tried; an identifier beats a name.
 ITEM_SCHEMES = ("uei", "lei", "isin", "bn", "cage", "ticker")
 IDENTIFIER_CONFIDENCE = 1.0
-ALIAS_CONFIDENCE = 0.95
 DEFAULT_POLICY = ScreenPolicy(max_tier="high")  # exclude severe exposure; flag the rest
 
 
@@ -48,23 +48,43 @@ def _identifier_candidates(serving: ServingSnapshot, item: ScreenItem, index: in
     return found
 
 
-def match_items(serving: ServingSnapshot, items: list[ScreenItem]) -> list[Candidate | None]:
-    """The best candidate for each item, in order. Names are normalised in one batch."""
-    names = normalize_names([item.name or "" for item in items])
-    matches: list[Candidate | None] = []
-    for index, (item, name_key) in enumerate(zip(items, names, strict=True)):
-        candidates = _identifier_candidates(serving, item, index)
-        firms = {c.firm_id for c in candidates}
+@dataclass(frozen=True)
+class ItemMatch:
+    best: Candidate | None
+    features: dict[str, float | bool | str]
+    near_misses: tuple[NameCandidate, ...]
+
+
+def match_items(serving: ServingSnapshot, items: list[ScreenItem]) -> list[ItemMatch]:
+    """Each item's match, in order: an analyst's override, then identifiers, then the name (exact or a sure
+    fuzzy match); weaker name resemblances come back as near misses, never as a match."""
+    keys = normalize_names([item.name or "" for item in items])
+    results: list[ItemMatch] = []
+    for index, (item, key) in enumerate(zip(items, keys, strict=True)):
+        found = _identifier_candidates(serving, item, index)
+        firms = {c.firm_id for c in found}
         if len(firms) > 1:
             raise ApiError(
                 422,
                 f"items[{index}]: its identifiers name different firms ({', '.join(sorted(firms))}); "
                 "send one firm per item",
             )
-        if not candidates and name_key and name_key in serving.names:
-            candidates = [Candidate(serving.names[name_key], "alias", ALIAS_CONFIDENCE, name_key)]
-        matches.append(candidates[0] if candidates else None)
-    return matches
+        if found:
+            results.append(ItemMatch(found[0], {"identifier": found[0].method.split(":")[-1]}, ()))
+            continue
+        if key and key in serving.name_overrides:
+            override = Candidate(serving.name_overrides[key], "override", 1.0, key)
+            results.append(ItemMatch(override, {"reason": "an analyst's decision"}, ()))
+            continue
+        name_match = serving.matcher.match_normalized(item.name or "", key)
+        near = tuple(c for c in name_match.candidates if (key, c.firm_id) not in serving.refused)
+        if name_match.firm_id is None or (key, name_match.firm_id) in serving.refused:
+            results.append(ItemMatch(None, {}, tuple(c for c in near if c.firm_id != name_match.firm_id)))
+            continue
+        method = name_match.method or "alias"
+        best = Candidate(name_match.firm_id, method, name_match.confidence, key or "")
+        results.append(ItemMatch(best, dict(name_match.features), ()))
+    return results
 
 
 def _exposure(serving: ServingSnapshot, firm_id: str, agencies: list[str] | None, m: Methodology) -> float:
@@ -112,7 +132,8 @@ def screen(
     agencies = resolve_policy_agencies(serving, policy)
     scope = f" (agencies {', '.join(agencies)})" if agencies else ""
     results = []
-    for item, candidate in zip(items, match_items(serving, items), strict=True):
+    for item, matched in zip(items, match_items(serving, items), strict=True):
+        candidate = matched.best
         parent = serving.parents.get(candidate.firm_id) if candidate else None
         if candidate is None or parent is None:
             reason = (
@@ -120,10 +141,23 @@ def screen(
                 if candidate is None
                 else (f"matched {candidate.firm_id}, which rolls up to no scored Canadian firm")
             )
+            near = [
+                CandidateInfo(
+                    firm_id=serving.parents.get(c.firm_id, c.firm_id),
+                    name=serving.firms[serving.parents[c.firm_id]].name if c.firm_id in serving.parents else None,
+                    confidence=c.confidence,
+                    resembles=c.alias,
+                    features=c.features,
+                )
+                for c in matched.near_misses
+            ]
+            if near:
+                reason += f"; {len(near)} near miss{'es' if len(near) > 1 else ''} listed for review"
             results.append(
                 ScreenResult(
                     ref=item.ref,
                     match=None,
+                    candidates=near,
                     score=None,
                     tier=None,
                     verdict="pass",
@@ -144,6 +178,7 @@ def screen(
                     name=entry.name,
                     method=method,
                     confidence=candidate.confidence,
+                    features=matched.features,
                     matched_on=candidate.matched_on,
                     via_firm_id=None if parent == candidate.firm_id else candidate.firm_id,
                 ),

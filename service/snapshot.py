@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from scoring.normalize import normalize_names
+from scoring.matching import NameMatcher
 from service import queries
 from service.models import FirmSummary, Snapshot
 
@@ -40,7 +40,9 @@ class ServingSnapshot:
     snapshot_id: str
     firms: dict[str, FirmEntry] = field(default_factory=dict)
     identifiers: dict[tuple[str, str], str] = field(default_factory=dict)  # (scheme, value[|exchange]) -> firm
-    names: dict[str, str] = field(default_factory=dict)  # normalised alias -> firm (unambiguous only)
+    matcher: NameMatcher = field(default_factory=lambda: NameMatcher([]))
+    name_overrides: dict[str, str] = field(default_factory=dict)  # normalised name -> firm ("is")
+    refused: set[tuple[str, str]] = field(default_factory=set)  # (normalised name, firm) pairs ("is not")
     parents: dict[str, str] = field(default_factory=dict)  # any registry firm -> its scored parent
     agencies: dict[str, str] = field(default_factory=dict)  # code, abbreviation or name (upper) -> code
     profiles: dict[str, bytes] = field(default_factory=dict)  # firm_id -> the profile's JSON
@@ -148,12 +150,18 @@ def _load_lookups(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> N
 
     rows = cur.execute("SELECT firm_id, alias FROM firm_aliases UNION SELECT firm_id, name FROM firms").fetchall()
     rows += [(entry.firm_id, entry.name) for entry in serving.firms.values() if entry.name]
-    normalised = normalize_names([str(name) for _firm, name in rows])
-    claims: dict[str, set[str]] = {}
-    for (firm_id, _name), key in zip(rows, normalised, strict=True):
-        if key:
-            claims.setdefault(key, set()).add(str(firm_id))
-    serving.names = {key: next(iter(firms)) for key, firms in claims.items() if len(firms) == 1}
+    serving.matcher = NameMatcher((str(firm_id), str(name)) for firm_id, name in rows)
+    for scheme, value, firm_id, decision in cur.execute(
+        "SELECT scheme, value, firm_id, decision FROM match_overrides ORDER BY override_id"
+    ).fetchall():
+        if scheme == "name" and decision == "is":
+            serving.name_overrides[value] = firm_id
+        elif scheme == "name":
+            serving.refused.add((value, firm_id))
+        elif decision == "is":
+            serving.identifiers[("uei", value)] = firm_id
+        elif serving.identifiers.get(("uei", value)) == firm_id:
+            del serving.identifiers[("uei", value)]
 
 
 def _load_profiles(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot, top_contributions: int) -> None:

@@ -1,0 +1,113 @@
+"""Measuring the name matcher on labelled sets: precision, recall, and the mistakes behind them.
+
+Two sets: real USAspending recipient and parent names, each labelled with its Canadian parent or none
+(look-alike traps included); and Canadian federal vendor spellings grouped by firm (English and French
+forms, typos), scored leave-one-out: each spelling must find its firm among the others.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from scoring.matching import NameMatcher
+from scoring.normalize import normalize_names
+from scoring.rollup import ultimate_canadian_parents
+
+
+@dataclass
+class Metrics:
+    name: str
+    true_positive: int = 0
+    false_positive: int = 0  # attributed to the wrong firm, or attributed when the label is none
+    false_negative: int = 0  # a labelled firm left unattributed
+    true_negative: int = 0
+    foreign_to_canadian: int = 0  # labelled none, attributed to a Canadian parent anyway
+    mistakes: list[tuple[str, str, str]] = field(default_factory=list)  # (name, expected, got)
+
+    @property
+    def precision(self) -> float:
+        attributed = self.true_positive + self.false_positive
+        return self.true_positive / attributed if attributed else 1.0
+
+    @property
+    def recall(self) -> float:
+        expected = self.true_positive + self.false_negative
+        return self.true_positive / expected if expected else 1.0
+
+    def record(self, name: str, expected: str | None, got: str | None) -> None:
+        if got is None and expected is None:
+            self.true_negative += 1
+        elif got is None:
+            self.false_negative += 1
+            self.mistakes.append((name, expected or "", ""))
+        elif got == expected:
+            self.true_positive += 1
+        else:
+            self.false_positive += 1
+            self.foreign_to_canadian += expected is None
+            self.mistakes.append((name, expected or "", got))
+
+    def summary(self) -> str:
+        return (
+            f"{self.name}: precision {self.precision:.4f}, recall {self.recall:.4f} "
+            f"(tp {self.true_positive}, fp {self.false_positive}, fn {self.false_negative}, tn {self.true_negative}); "
+            f"names with no Canadian parent attributed to one: {self.foreign_to_canadian}"
+        )
+
+
+def registry_from_csv(data_dir: Path) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The bundled registry's (firm, name) pairs and each firm's Canadian parent."""
+    firms = pl.read_csv(data_dir / "firms.csv", infer_schema=False)
+    aliases = pl.read_csv(data_dir / "firm_aliases.csv", infer_schema=False)
+    ownership = pl.read_csv(data_dir / "ownership.csv", infer_schema=False).with_columns(
+        pl.col("share").cast(pl.Float64)
+    )
+    pairs = [(r["firm_id"], r["alias"]) for r in aliases.iter_rows(named=True)]
+    pairs += [(r["firm_id"], r["name"]) for r in firms.iter_rows(named=True)]
+    rolled = ultimate_canadian_parents(
+        firms.select("firm_id", "country_code").lazy(), ownership.lazy(), {"joint_venture": 0.5}
+    ).collect()
+    parent_of = {r["firm_id"]: r["parent_id"] for r in rolled.iter_rows(named=True)}
+    return pairs, parent_of
+
+
+def evaluate_labelled(
+    matcher: NameMatcher, parent_of: dict[str, str], rows: Iterable[tuple[str, str | None]], name: str
+) -> Metrics:
+    labelled = list(rows)
+    metrics = Metrics(name)
+    for (query, expected), match in zip(labelled, matcher.match_many([q for q, _ in labelled]), strict=True):
+        got = parent_of.get(match.firm_id) if match.firm_id else None
+        metrics.record(query, expected or None, got)
+    return metrics
+
+
+def read_labelled(path: Path) -> list[tuple[str, str | None]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [(row["name"], row["expected_parent"] or None) for row in csv.DictReader(handle)]
+
+
+def evaluate_leave_one_out(pairs: list[tuple[str, str]], name: str) -> Metrics:
+    """pairs: (firm, spelling). Each spelling is matched with itself hidden from the registry."""
+    firms = {firm for firm, _ in pairs}
+    registry = [*pairs, *((firm, firm) for firm in firms)]
+    keys = normalize_names([spelling for _, spelling in registry])
+    occurrences = Counter(keys)
+    matcher = NameMatcher(registry)
+    metrics = Metrics(name)
+    for (firm, spelling), key in zip(pairs, keys[: len(pairs)], strict=True):
+        hide = key if key is not None and occurrences[key] == 1 else None
+        match = matcher.match_normalized(spelling, key, exclude=hide)
+        metrics.record(spelling, firm, match.firm_id)
+    return metrics
+
+
+def read_vendor_normalization(path: Path) -> list[tuple[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [(row["parent_company"], row["company_name"]) for row in csv.DictReader(handle)]

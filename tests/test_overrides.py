@@ -1,0 +1,126 @@
+"""Analysts' overrides: stored with who, when and why; scoring and screening respect them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from fastapi.testclient import TestClient
+
+from datasets.errors import LoadError, NotFoundError
+from datasets.overrides import add_override, list_overrides, remove_override
+from service.app import create_app
+from service.cli import main
+from service.settings import Settings
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "exposure.duckdb"
+    assert main(["--db", str(path), "init"]) == 0
+    return path
+
+
+def _contribution(db: Path, award_prefix: str) -> list[tuple[str, str]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT firm_id, matched_by FROM contributions WHERE award_key LIKE ? AND link_kind <> 'evidence' "
+            "ORDER BY firm_id",
+            [award_prefix + "%"],
+        ).fetchall()
+    finally:
+        con.close()
+    return [(str(a), str(b)) for a, b in rows]
+
+
+def test_is_not_takes_a_vendor_off_a_firm_and_is_puts_it_back(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    roshel_award = "CONT_AWD_70CMSW26FR0000002"
+    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    assert _contribution(db, roshel_award) == [("roshel", "alias:name")]
+
+    assert (
+        main(
+            [
+                "--db",
+                str(db),
+                "overrides",
+                "add",
+                "--name",
+                "ROSHEL LLC",
+                "--firm",
+                "roshel",
+                "--decision",
+                "is_not",
+                "--by",
+                "analyst@fund",
+                "--why",
+                "test: entity unconfirmed",
+            ]
+        )
+        == 0
+    )
+    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    assert _contribution(db, roshel_award) == []
+
+    assert (
+        main(
+            [
+                "--db",
+                str(db),
+                "overrides",
+                "add",
+                "--name",
+                "Roshel LLC",
+                "--firm",
+                "roshel",
+                "--decision",
+                "is",
+                "--by",
+                "analyst@fund",
+                "--why",
+                "ICE justification names Roshel LLC of Brampton",
+            ]
+        )
+        == 0
+    )
+    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    assert _contribution(db, roshel_award) == [("roshel", "override:is")]
+
+    capsys.readouterr()
+    assert main(["--db", str(db), "overrides", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "analyst@fund" in listing and "is_not" in listing and "Brampton" in listing
+
+
+def test_screening_respects_overrides(db: Path) -> None:
+    con = duckdb.connect(str(db))
+    add_override(con, name="Maple Leaf Armour Ltd", uei=None, firm_id="roshel", decision="is", by="a", why="b")
+    add_override(con, name="CGI Inc.", uei=None, firm_id="cgi", decision="is_not", by="a", why="test")
+    con.close()
+    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    with TestClient(create_app(Settings(db=db))) as client:
+        items = [{"ref": "1", "name": "MAPLE LEAF ARMOUR LIMITED"}, {"ref": "2", "name": "CGI Inc"}]
+        first, second = client.post("/v1/screen", json={"items": items}).json()["data"]
+    assert first["match"]["firm_id"] == "roshel" and first["match"]["method"] == "override"
+    assert second["match"] is None
+
+
+def test_overrides_need_a_known_firm_a_reason_and_one_target(db: Path) -> None:
+    con = duckdb.connect(str(db))
+    try:
+        with pytest.raises(NotFoundError):
+            add_override(con, name="X", uei=None, firm_id="nobody", decision="is", by="a", why="b")
+        with pytest.raises(LoadError, match="exactly one"):
+            add_override(con, name="X", uei="L997DB4PEJL8", firm_id="roshel", decision="is", by="a", why="b")
+        with pytest.raises(LoadError, match="why"):
+            add_override(con, name="X", uei=None, firm_id="roshel", decision="is", by="a", why=" ")
+        o = add_override(con, name=None, uei="l997db4pejl8", firm_id="roshel", decision="is", by="a", why="b")
+        assert o.value == "L997DB4PEJL8" and [x.override_id for x in list_overrides(con)] == [o.override_id]
+        remove_override(con, o.override_id)
+        assert list_overrides(con) == []
+        with pytest.raises(NotFoundError):
+            remove_override(con, o.override_id)
+    finally:
+        con.close()
