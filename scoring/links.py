@@ -39,6 +39,7 @@ LINK_COLUMNS: dict[str, pl.DataType] = {
     "recipient_name": pl.String(),
     "recipient_parent_name": pl.String(),
     "recipient_country_code": pl.String(),
+    "domestic_or_foreign_entity": pl.String(),
     "firm_id_hint": pl.String(),  # evidence names its firm directly
     "psc_code": pl.String(),
     "psc_description": pl.String(),
@@ -125,6 +126,7 @@ def _transaction_link_columns(transactions: pl.LazyFrame) -> pl.LazyFrame:
             "recipient_name",
             "recipient_parent_name",
             "recipient_country_code",
+            "domestic_or_foreign_entity",
             pl.col("product_or_service_code").alias("psc_code"),
             pl.col("product_or_service_description").alias("psc_description"),
             "naics_code",
@@ -165,6 +167,7 @@ def award_links(awards: pl.LazyFrame, transaction_links: pl.LazyFrame) -> pl.Laz
             "recipient_name",
             "recipient_parent_name",
             "recipient_country_code",
+            "domestic_or_foreign_entity",
             pl.col("product_or_service_code").alias("psc_code"),
             pl.col("product_or_service_description").alias("psc_description"),
             "naics_code",

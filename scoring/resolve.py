@@ -13,6 +13,8 @@ from scoring.matching import NameMatcher
 from scoring.normalize import normalized_name_expr
 
 EXACT_NAME_CONFIDENCE = 0.97
+FOREIGN_OWNED_US = "FOREIGN-OWNED BUSINESS INCORPORATED IN THE U.S."
+FOREIGN_OWNED_ACCEPT = 0.85
 
 # (link column, registry scheme, rule name), in priority order.
 IDENTIFIER_RULES: tuple[tuple[str, str, str], ...] = (
@@ -100,11 +102,23 @@ def fuzzy_attribute(attributed: pl.DataFrame, matcher: NameMatcher) -> pl.DataFr
     for column, rule in FUZZY_RULES:
         unmatched = attributed.filter(pl.col("firm_id").is_null() & pl.col(column).is_not_null())
         names = unmatched.get_column(column).unique().sort().to_list()
-        accepted = [
-            (m.query, m.firm_id, m.confidence, str(m.features.get("alias", "")))
-            for m in matcher.match_many(names)
-            if m.firm_id is not None and m.method == "fuzzy"
-        ]
+        # A vendor registered as foreign-owned yet incorporated in the U.S. is what a Canadian firm's U.S.
+        # subsidiary looks like: for those, a strong candidate just under the threshold is enough.
+        foreign_owned = set(
+            unmatched.filter(pl.col("domestic_or_foreign_entity") == FOREIGN_OWNED_US)
+            .get_column(column)
+            .unique()
+            .to_list()
+        )
+        accepted = []
+        for m in matcher.match_many(names):
+            if m.firm_id is not None and m.method == "fuzzy":
+                accepted.append((m.query, m.firm_id, m.confidence, str(m.features.get("alias", ""))))
+            elif m.query in foreign_owned and m.candidates and m.candidates[0].confidence >= FOREIGN_OWNED_ACCEPT:
+                top = m.candidates[0]
+                rivals = [c for c in m.candidates[1:] if c.confidence >= top.confidence]
+                if not rivals:
+                    accepted.append((m.query, top.firm_id, top.confidence, f"{top.alias} (foreign-owned U.S. entity)"))
         if not accepted:
             continue
         found = pl.DataFrame(

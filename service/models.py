@@ -188,6 +188,18 @@ class Evidence(BaseModel):
     award_key: str | None
 
 
+class OverrideInfo(BaseModel):
+    """An analyst's decision about which vendor records are this firm."""
+
+    override_id: int
+    scheme: str = Field(examples=["name"])
+    value: str = Field(description="the vendor name or UEI as the analyst gave it")
+    decision: str = Field(examples=["is", "is_not"])
+    decided_by: str
+    decided_at: UtcDatetime
+    reason: str
+
+
 class FirmProfile(BaseModel):
     firm: dict[str, Any] = Field(description="the registry entry (or a discovered Canadian recipient)")
     score: FirmSummary | None
@@ -201,6 +213,7 @@ class FirmProfile(BaseModel):
     contributions: list[Contribution]
     contributions_total: int = Field(description="all contributions of the firm; `contributions` holds the top ones")
     evidence: list[Evidence]
+    overrides: list[OverrideInfo] = Field(default_factory=list, description="analysts' match decisions")
     snapshot: Snapshot
 
 

@@ -25,6 +25,7 @@ from service.models import (
     FirmSummary,
     HistoryPoint,
     Identifier,
+    OverrideInfo,
     Snapshot,
     Source,
     Subsidiary,
@@ -385,7 +386,17 @@ def firm_profile(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, firm_id: st
             [firm_id, firm_id],
         )
     ]
+    overrides = [
+        OverrideInfo(**r)
+        for r in _rows(
+            cur,
+            "SELECT override_id, scheme, raw_value AS value, decision, decided_by, decided_at, reason "
+            "FROM match_overrides WHERE firm_id = ? ORDER BY override_id",
+            [firm_id],
+        )
+    ]
     return FirmProfile(
+        overrides=overrides,
         firm=dict(firm),
         score=summary,
         revenue=revenue,

@@ -124,3 +124,16 @@ def test_overrides_need_a_known_firm_a_reason_and_one_target(db: Path) -> None:
             remove_override(con, o.override_id)
     finally:
         con.close()
+
+
+def test_the_profile_shows_the_decisions(db: Path) -> None:
+    con = duckdb.connect(str(db))
+    add_override(con, name="ROSHEL LLC", uei=None, firm_id="roshel", decision="is", by="analyst", why="checked")
+    con.close()
+    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    with TestClient(create_app(Settings(db=db))) as client:
+        body = client.get("/v1/firms/roshel").json()
+    assert [(o["value"], o["decision"], o["decided_by"]) for o in body["overrides"]] == [
+        ("ROSHEL LLC", "is", "analyst")
+    ]
+    assert {c["matched_by"] for c in body["contributions"] if c["link_kind"] == "award"} == {"override:is"}

@@ -170,3 +170,29 @@ def test_ownership_counts_only_while_it_is_valid() -> None:
     )
     result = score(frames, load_methodology(), AS_OF)
     assert result.contributions.height == 0
+
+
+def test_a_foreign_owned_us_vendor_needs_less_to_match_than_any_other() -> None:
+    def run(flag: str | None) -> list[str]:
+        frames = _frames(
+            transactions=[
+                tx("t1", "A1", "100.00", date(2026, 1, 1), "MAPLE FEDERAL DEFENSE INC", domestic_or_foreign_entity=flag)
+            ],
+            firms=CANADIAN_PARENT,
+            ownership=OWNED,
+        )
+        return score(frames, load_methodology(), AS_OF).contributions["matched_by"].to_list()
+
+    assert run(None) == []  # a resemblance alone is not enough
+    assert run("FOREIGN-OWNED BUSINESS INCORPORATED IN THE U.S.") == ["fuzzy:name"]
+
+
+def test_fuzzy_matches_carry_their_confidence_into_contributions() -> None:
+    frames = _frames(
+        transactions=[tx("t1", "A1", "100.00", date(2026, 1, 1), "MAPLE FEDRAL SYSTEMS")],
+        firms=CANADIAN_PARENT,
+        ownership=OWNED,
+    )
+    row = score(frames, load_methodology(), AS_OF).contributions.to_dicts()[0]
+    assert row["matched_by"] == "fuzzy:name" and row["matched_value"] == "MAPLE FEDERAL"
+    assert 0.9 <= row["match_confidence"] < 1.0
