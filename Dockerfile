@@ -16,7 +16,8 @@ FROM python:3.11-slim AS runtime
 RUN useradd --create-home --uid 10001 exposure
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=exposure:exposure /app/var /app/var
-ENV PATH=/opt/venv/bin:$PATH EXPOSURE_DB=/app/var/exposure.duckdb
+# The demo image lets anonymous callers read; set EXPOSURE_ANONYMOUS_SCOPES= (empty) to require keys.
+ENV PATH=/opt/venv/bin:$PATH EXPOSURE_DB=/app/var/exposure.duckdb EXPOSURE_ANONYMOUS_SCOPES=read
 WORKDIR /app
 USER exposure
 EXPOSE 8000

@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 ## run: build the database from the bundled data if absent, score it, and serve on http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	@if [ ! -f "$(DB)" ]; then $(BIN)/exposure --db $(DB) init && $(BIN)/exposure --db $(DB) score; fi
-	$(BIN)/exposure --db $(DB) serve --host $(HOST) --port $(PORT)
+	EXPOSURE_ANONYMOUS_SCOPES=read $(BIN)/exposure --db $(DB) serve --host $(HOST) --port $(PORT)
 
 ## test: set up and run the test suite (CI runs exactly this)
 test: $(VENV)/.installed

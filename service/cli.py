@@ -73,6 +73,23 @@ def _parser() -> argparse.ArgumentParser:
     remove = actions.add_parser("remove", help="withdraw a decision")
     remove.add_argument("override_id", type=int)
 
+    keys = commands.add_parser("keys", help="API keys: create, list, revoke")
+    key_actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = key_actions.add_parser("create", help="make a key; its token is printed once")
+    create.add_argument("--name", required=True, help="who the key is for")
+    create.add_argument("--scopes", default="read", help="comma-separated: read, screen, admin (default read)")
+    create.add_argument("--rate", type=int, default=600, help="requests a minute (default 600)")
+    create.add_argument("--quota", type=int, default=1_000_000, help="requests a month (default 1,000,000)")
+    key_actions.add_parser("list", help="keys, scopes and this month's use")
+    revoke = key_actions.add_parser("revoke", help="stop a key working")
+    revoke.add_argument("key_id")
+
+    refresh = commands.add_parser(
+        "refresh", help="ingest, rescore and publish a new snapshot beside the served one; servers switch to it"
+    )
+    refresh.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+    refresh.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+
     export = commands.add_parser("export-openapi", help="write the OpenAPI document generated from the app")
     export.add_argument("output", type=Path, nargs="?", default=Path("openapi/openapi.json"))
     return parser
@@ -217,7 +234,8 @@ def cmd_serve(db: Path, host: str, port: int, workers: int) -> int:
         raise CommandError(f"database {db} does not exist; run `exposure --db {db} init` first")
     os.environ["EXPOSURE_DB"] = str(db)
     console.print(f"serving {db} on http://{host}:{port} (docs at /docs)")
-    uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="info")
+    # Access logs come from our middleware, as JSON with a request id; uvicorn's own would repeat them.
+    uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
     return 0
 
 
@@ -250,6 +268,98 @@ def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(db: Path, args: argparse.Namespace) -> int:
+    from service.settings import Settings
+    from service.state import ServiceState
+
+    state = ServiceState(Settings(db=db).state_path)
+    try:
+        if args.action == "create":
+            scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+            try:
+                key, token = state.create_key(args.name, scopes, args.rate, args.quota)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            console.print(
+                f"key {key.key_id} for {key.name}: scopes {','.join(sorted(key.scopes))}, "
+                f"{key.rate_per_minute}/minute, {key.monthly_quota:,}/month"
+            )
+            console.print(f"token (shown once; only its hash is kept): {token}")
+        elif args.action == "list":
+            found = state.api_keys()
+            for key, used in found:
+                status = f"revoked {key.revoked_at}" if key.revoked_at else "live"
+                console.print(
+                    f"{key.key_id} {key.name}: {','.join(sorted(key.scopes))}; {used:,} of "
+                    f"{key.monthly_quota:,} this month; {key.rate_per_minute}/minute; {status}"
+                )
+            console.print(f"{len(found)} key{'s' if len(found) != 1 else ''}")
+        elif not state.revoke(args.key_id):
+            raise CommandError(f"no live key {args.key_id!r}")
+        else:
+            console.print(f"revoked key {args.key_id}")
+    finally:
+        state.close()
+    return 0
+
+
+def cmd_refresh(db: Path, paths: Sequence[Path], as_of: date | None) -> int:
+    """Build the next snapshot as a new file beside the served one, then point the database path at it in one
+    atomic step (a symlink renamed into place). Servers notice and switch; a killed refresh changes nothing."""
+    import os
+    import secrets
+    import shutil
+    from datetime import UTC, datetime
+
+    if not db.exists():
+        raise CommandError(f"database {db} does not exist; run `exposure --db {db} init` first")
+    served = db.resolve()
+    snapshots = db.with_name(db.name + ".snapshots")
+    snapshots.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    staging = snapshots / f"{stamp}-{secrets.token_hex(3)}.duckdb"
+    shutil.copy2(served, staging)
+    wal = Path(str(db) + ".wal")
+    if wal.exists():  # an unfinished write on the served path travels with it
+        shutil.copy2(wal, Path(str(staging) + ".wal"))
+    link = db.with_name(db.name + ".publishing")
+    try:
+        if paths:
+            cmd_ingest(staging, paths, None)
+        cmd_score(staging, as_of)
+        _fsync(staging)
+        link.unlink(missing_ok=True)
+        link.symlink_to(staging.resolve())
+        os.replace(link, db)  # atomic: readers see the old snapshot or the new one, never a mix
+        _fsync(db.parent)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        link.unlink(missing_ok=True)
+        raise
+    _prune_snapshots(snapshots, keep={staging.resolve(), served})
+    console.print(f"published snapshot {staging.name} at {db}; running servers switch to it within seconds")
+    return 0
+
+
+def _fsync(path: Path) -> None:
+    import os
+
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _prune_snapshots(folder: Path, keep: set[Path], retain: int = 3) -> None:
+    """Old snapshot files (and a killed refresh's leftovers) go; the newest few stay for servers still on them."""
+    files = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in files[retain:]:
+        if stale.resolve() not in keep:
+            stale.unlink(missing_ok=True)
+            Path(str(stale) + ".wal").unlink(missing_ok=True)
+
+
 def cmd_export_openapi(output: Path) -> int:
     from service.app import openapi_document
 
@@ -275,6 +385,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_export_openapi(args.output)
         if args.command == "overrides":
             return cmd_overrides(db, args)
+        if args.command == "keys":
+            return cmd_keys(db, args)
+        if args.command == "refresh":
+            return cmd_refresh(db, args.paths, args.as_of)
     except (CommandError, DataError) as exc:
         errors.print(f"exposure {args.command}: {exc}")
         return 1

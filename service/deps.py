@@ -1,4 +1,5 @@
-"""Request dependencies, as Annotated aliases."""
+"""Request dependencies, as Annotated aliases. The snapshot comes from the request, taken once when it
+started (see service.app.ServiceMiddleware), so one request never sees two snapshots."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from fastapi import Depends, Request
 
 from scoring.methodology import Methodology
 from service.errors import ApiError
-from service.screenings import ScreeningStore
+from service.live import Live
 from service.settings import Settings
 from service.snapshot import ServingSnapshot
+from service.state import ServiceState
 
 
 async def get_settings(request: Request) -> Settings:
@@ -20,19 +22,23 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_serving(request: Request) -> ServingSnapshot:
-    serving: ServingSnapshot | None = getattr(request.app.state, "serving", None)
-    if serving is None:
+async def get_live(request: Request) -> Live:
+    live: Live | None = getattr(request.state, "live", None)
+    if live is None:
         raise ApiError(503, "no data snapshot is open; run `exposure init` and `exposure score`, then restart")
-    return serving
+    return live
+
+
+async def get_serving(request: Request) -> ServingSnapshot:
+    return (await get_live(request)).serving
 
 
 def get_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One cursor per request on the read-only connection opened at start-up."""
-    con: duckdb.DuckDBPyConnection | None = getattr(request.app.state, "con", None)
-    if con is None:
+    """One cursor per request on the snapshot's read-only connection."""
+    live: Live | None = getattr(request.state, "live", None)
+    if live is None:
         raise ApiError(503, "the database is not open; run `exposure init` and restart the server")
-    cursor = con.cursor()
+    cursor = live.con.cursor()
     try:
         yield cursor
     finally:
@@ -44,13 +50,14 @@ async def get_methodology(request: Request) -> Methodology:
     return methodology
 
 
-def get_screenings(request: Request) -> ScreeningStore:
-    store: ScreeningStore = request.app.state.screenings
-    return store
+async def get_state(request: Request) -> ServiceState:
+    state: ServiceState = request.app.state.service_state
+    return state
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CursorDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_cursor)]
+LiveDep = Annotated[Live, Depends(get_live)]
 ServingDep = Annotated[ServingSnapshot, Depends(get_serving)]
 MethodologyDep = Annotated[Methodology, Depends(get_methodology)]
-ScreeningsDep = Annotated[ScreeningStore, Depends(get_screenings)]
+StateDep = Annotated[ServiceState, Depends(get_state)]

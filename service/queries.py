@@ -233,8 +233,9 @@ def export_firms(
         f"FROM (SELECT {_SUMMARY_COLUMNS}, {expr} AS _sort_value {base}) sub "
         f"ORDER BY sub._sort_value {'DESC' if descending else 'ASC'}, sub.firm_id ASC"
     )
+    # Not a generator: a bad filter (an unknown agency) raises here, before any byte of the response is sent.
     relation = cur.sql(sql, params=[snapshot.as_of, snapshot.methodology_version, *params])
-    yield from relation.to_arrow_reader(batch_rows)
+    return iter(relation.to_arrow_reader(batch_rows))
 
 
 def _top_awards(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, firm_ids: list[str]) -> dict[str, list[AwardRef]]:

@@ -15,16 +15,34 @@ class Settings(BaseSettings):
     page_size_default: int = Field(default=50, ge=1)
     page_size_max: int = Field(default=500, ge=1, le=10_000)
     top_contributions: int = Field(default=20, ge=1, le=1000, description="contributions shown in a profile")
-    screenings_db: Path | None = Field(
-        default=None, description="SQLite file recording screenings (default: screenings.sqlite beside the database)"
+    state_db: Path | None = Field(
+        default=None,
+        description="SQLite file for screenings, API keys and usage (default: exposure-state.sqlite beside the db)",
     )
+    anonymous_scopes: str = Field(
+        default="", description="scopes callers without a key get: '' (none), 'read', or 'read,screen'"
+    )
+    refresh_poll_seconds: float = Field(default=2.0, gt=0, description="how often to look for a refreshed snapshot")
+    log_level: str = Field(default="INFO")
     screen_max_items: int = Field(default=10_000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="larger request bodies get a 413")
     query_timeout_seconds: float = Field(default=10.0, gt=0, description="an analytic query running longer is stopped")
 
     @property
-    def screenings_path(self) -> Path:
-        return self.screenings_db or self.db.with_name("screenings.sqlite")
+    def state_path(self) -> Path:
+        return self.state_db or self.db.with_name("exposure-state.sqlite")
+
+    @property
+    def anonymous_scope_set(self) -> frozenset[str]:
+        return frozenset(s.strip() for s in self.anonymous_scopes.split(",") if s.strip())
+
+    @field_validator("anonymous_scopes")
+    @classmethod
+    def _known_scopes(cls, value: str) -> str:
+        scopes = {s.strip() for s in value.split(",") if s.strip()}
+        if scopes - {"read", "screen"}:
+            raise ValueError(f"anonymous callers may get read and screen only, not {sorted(scopes)}")
+        return value
 
     @field_validator("page_size_max")
     @classmethod

@@ -47,6 +47,7 @@ class ServingSnapshot:
     agencies: dict[str, str] = field(default_factory=dict)  # code, abbreviation or name (upper) -> code
     profiles: dict[str, bytes] = field(default_factory=dict)  # firm_id -> the profile's JSON
     pages: dict[str, bytes] = field(default_factory=dict)  # list ETag -> the page's JSON, filled as asked
+    rows_quarantined: int = 0
 
     def remember_page(self, etag: str, body: bytes) -> None:
         if len(self.pages) < MAX_CACHED_PAGES:
@@ -73,6 +74,8 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, top_contributions: int = 20) -
         snapshot = queries.current_snapshot(cur)
         counts = queries.counts(cur)
         serving = ServingSnapshot(snapshot=snapshot, snapshot_id=snapshot_id(snapshot, counts["sources"]))
+        quarantined = cur.execute("SELECT coalesce(sum(rows_quarantined), 0) FROM sources").fetchall()
+        serving.rows_quarantined = int(quarantined[0][0])
         _load_agencies(cur, serving)
         _load_firms(cur, serving)
         _load_lookups(cur, serving)

@@ -34,7 +34,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=db, page_size_default=5))) as test_client:
+    with TestClient(create_app(Settings(db=db, page_size_default=5, anonymous_scopes="read,screen"))) as test_client:
         yield test_client
 
 
@@ -174,7 +174,7 @@ def test_csv_export_neutralises_spreadsheet_formulas(db: Path, tmp_path: Path) -
     con.execute("UPDATE firms SET name = '=HYPERLINK(\"http://x\")' WHERE firm_id = 'roshel'")
     con.execute("UPDATE scores SET firm_name = '@SUM(A1)' WHERE firm_id = 'roshel'")
     con.close()
-    with TestClient(create_app(Settings(db=copy))) as client:
+    with TestClient(create_app(Settings(db=copy, anonymous_scopes="read,screen"))) as client:
         rows = list(csv.DictReader(io.StringIO(client.get("/v1/firms", params={"format": "csv"}).text)))
         name = next(r["name"] for r in rows if r["firm_id"] == "roshel")
         assert name == '\'=HYPERLINK("http://x")'

@@ -22,6 +22,7 @@ from schemathesis.checks import (
 from service.app import create_app, openapi_document
 from service.cli import main
 from service.settings import Settings
+from tests.live_server import running_server
 
 CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 
@@ -49,7 +50,7 @@ def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]
     db = tmp_path_factory.mktemp("schema") / "exposure.duckdb"
     assert main(["--db", str(db), "init"]) == 0
     assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
-    with TestClient(create_app(Settings(db=db))) as client:
+    with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as client:
         yield client
 
 
@@ -75,3 +76,27 @@ def test_no_input_breaks_the_api(contract: schemathesis.BaseSchema, method: str,
         case.call_and_validate(checks=CHECKS)
 
     check()
+
+
+def test_no_input_breaks_the_running_server(tmp_path: Path) -> None:
+    """The same contract, over real HTTP against uvicorn on 127.0.0.1, with a key that may do everything."""
+    db = tmp_path / "exposure.duckdb"
+    assert main(["--db", str(db), "init"]) == 0
+    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    from service.state import ServiceState
+
+    state = ServiceState(Settings(db=db).state_path)
+    _key, token = state.create_key("schemathesis", ["admin"], 100_000, 1_000_000)
+    state.close()
+    with running_server(db, anonymous_scopes="") as base:
+        contract = schemathesis.openapi.from_url(f"{base}/openapi.json")
+        for path, operations in contract.raw_schema["paths"].items():
+            for method in operations:
+                operation = contract[path][method.upper()]
+
+                @given(operation.as_strategy())
+                @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+                def check(case: Any) -> None:
+                    case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+
+                check()

@@ -100,7 +100,7 @@ def test_screening_respects_overrides(db: Path) -> None:
     add_override(con, name="CGI Inc.", uei=None, firm_id="cgi", decision="is_not", by="a", why="test")
     con.close()
     assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
-    with TestClient(create_app(Settings(db=db))) as client:
+    with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as client:
         items = [{"ref": "1", "name": "MAPLE LEAF ARMOUR LIMITED"}, {"ref": "2", "name": "CGI Inc"}]
         first, second = client.post("/v1/screen", json={"items": items}).json()["data"]
     assert first["match"]["firm_id"] == "roshel" and first["match"]["method"] == "override"
@@ -131,7 +131,7 @@ def test_the_profile_shows_the_decisions(db: Path) -> None:
     add_override(con, name="ROSHEL LLC", uei=None, firm_id="roshel", decision="is", by="analyst", why="checked")
     con.close()
     assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
-    with TestClient(create_app(Settings(db=db))) as client:
+    with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as client:
         body = client.get("/v1/firms/roshel").json()
     assert [(o["value"], o["decision"], o["decided_by"]) for o in body["overrides"]] == [
         ("ROSHEL LLC", "is", "analyst")

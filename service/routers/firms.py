@@ -171,11 +171,15 @@ async def list_firms(
         # A snapshot never changes, so a page computed once is the page: cache it by its ETag.
         page_json = serving.pages.get(etag)
         if page_json is None:
-            page_json = await run_in_threadpool(_page_json, request.app.state.con, serving, filters)
+            page_json = await run_in_threadpool(_page_json, request.state.live.con, serving, filters)
             serving.remember_page(etag, page_json)
         return Response(page_json, media_type="application/json", headers=headers)
-    export_cursor: duckdb.DuckDBPyConnection = request.app.state.con.cursor()
-    batches = queries.export_firms(export_cursor, serving.snapshot, filters, neutralise_formulas=fmt == "csv")
+    export_cursor: duckdb.DuckDBPyConnection = request.state.live.con.cursor()
+    try:
+        batches = queries.export_firms(export_cursor, serving.snapshot, filters, neutralise_formulas=fmt == "csv")
+    except BaseException:
+        export_cursor.close()
+        raise
     disposition = {"Content-Disposition": f'attachment; filename="exposure-firms-{serving.snapshot_id}.{fmt}"'}
     if fmt == "parquet":
         path = _parquet_file(batches)

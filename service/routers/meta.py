@@ -24,7 +24,8 @@ def healthz(cursor: CursorDep, serving: ServingDep) -> Health:
 
 @router.get("/readyz", response_model=Ready, responses=UNAVAILABLE, summary="Ready to serve: a scored snapshot is open")
 def readyz(request: Request) -> Ready:
-    serving = getattr(request.app.state, "serving", None)
+    live = getattr(request.state, "live", None)
+    serving = live.serving if live is not None else None
     if serving is None or serving.snapshot.as_of is None:
         raise ApiError(503, "no scored snapshot is open; run `exposure score` and restart")
     return Ready(status="ready", snapshot_id=serving.snapshot_id, snapshot=serving.snapshot)

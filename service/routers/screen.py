@@ -6,10 +6,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from service import queries
-from service.deps import CursorDep, MethodologyDep, ScreeningsDep, ServingDep, SettingsDep
+from service.deps import CursorDep, MethodologyDep, ServingDep, SettingsDep, StateDep
 from service.errors import ApiError
 from service.models import Contribution, Evidence, Problem, ScreeningResponse, ScreenItem, ScreenRequest, VendorCheck
 from service.screening import DEFAULT_POLICY, screen
@@ -41,10 +41,11 @@ def require_json(content_type: Annotated[str | None, Header(include_in_schema=Fa
     dependencies=[Depends(require_json)],
 )
 def screen_items(
+    request: Request,
     body: ScreenRequest,
     serving: ServingDep,
     methodology: MethodologyDep,
-    store: ScreeningsDep,
+    store: StateDep,
     settings: SettingsDep,
 ) -> Response:
     if len(body.items) > settings.screen_max_items:
@@ -61,7 +62,15 @@ def screen_items(
         data=results,
     )
     payload = response.model_dump_json().encode()
-    store.save(response.screening_id, serving.snapshot_id, serving.snapshot.methodology_version, len(results), payload)
+    store.save_screening(
+        response.screening_id,
+        serving.snapshot_id,
+        serving.snapshot.methodology_version,
+        len(results),
+        request.state.key_id,
+        payload,
+    )
+    request.app.state.metrics.screened_items.inc(len(results))
     return Response(payload, media_type="application/json", status_code=200)
 
 
@@ -72,13 +81,13 @@ def screen_items(
     summary="A past screening, exactly as it was answered, with the snapshot and methodology it used",
 )
 def get_screening(
-    store: ScreeningsDep,
+    store: StateDep,
     screening_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{32}$")],
 ) -> Response:
-    payload = store.get(screening_id)
-    if payload is None:
+    found = store.screening(screening_id)
+    if found is None:
         raise ApiError(404, f"no screening with id {screening_id!r}")
-    return Response(payload, media_type="application/json")
+    return Response(found[0], media_type="application/json")
 
 
 @router.get(
