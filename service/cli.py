@@ -84,6 +84,15 @@ def _parser() -> argparse.ArgumentParser:
     revoke = key_actions.add_parser("revoke", help="stop a key working")
     revoke.add_argument("key_id")
 
+    fetch = commands.add_parser("fetch", help="download a fiscal year from USAspending's bulk download API and load it")
+    fetch.add_argument("source", choices=["usaspending"])
+    fetch.add_argument("--fiscal-year", type=int, required=True)
+    fetch.add_argument("--agency", type=str.upper, default="DHS", help="DHS, ICE or CBP (default DHS)")
+    fetch.add_argument("--dest", type=Path, default=Path("var/downloads"), help="where the archive is kept")
+    fetch.add_argument("--base-url", default="https://api.usaspending.gov")
+    fetch.add_argument("--timeout", type=float, default=3600, help="seconds to wait for USAspending to build the file")
+    fetch.add_argument("--poll-seconds", type=float, default=5.0, help="how often to ask whether the file is ready")
+
     refresh = commands.add_parser(
         "refresh", help="ingest, rescore and publish a new snapshot beside the served one; servers switch to it"
     )
@@ -268,6 +277,27 @@ def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(db: Path, args: argparse.Namespace) -> int:
+    from datasets.fetch import AGENCIES, fetch_and_ingest
+
+    if args.agency not in AGENCIES:
+        raise CommandError(f"--agency must be one of {', '.join(sorted(AGENCIES))}, not {args.agency!r}")
+    with _progress() as progress:
+        task = progress.add_task(f"USAspending FY{args.fiscal_year} {args.agency}", total=None)
+        reports = fetch_and_ingest(
+            db,
+            fiscal_year=args.fiscal_year,
+            agency=args.agency,
+            dest_dir=args.dest,
+            base_url=args.base_url,
+            timeout_seconds=args.timeout,
+            poll_seconds=args.poll_seconds,
+            on_step=lambda step: progress.update(task, description=step),
+        )
+    console.print(_report_table(reports))
+    return 0
+
+
 def cmd_keys(db: Path, args: argparse.Namespace) -> int:
     from service.settings import Settings
     from service.state import ServiceState
@@ -387,6 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_overrides(db, args)
         if args.command == "keys":
             return cmd_keys(db, args)
+        if args.command == "fetch":
+            return cmd_fetch(db, args)
         if args.command == "refresh":
             return cmd_refresh(db, args.paths, args.as_of)
     except (CommandError, DataError) as exc:
