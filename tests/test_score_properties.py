@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scoring import ScoreResult, load_methodology, score
@@ -40,7 +40,8 @@ def _positive(d: dict[str, Any]) -> dict[str, Any]:
 
 
 positive_link = link.map(_positive)
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomised: CI sees the same examples every run; a failure found once stays found.
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 def _run(links: list[dict[str, Any]], as_of: date = AS_OF) -> ScoreResult:
@@ -66,13 +67,15 @@ def _parent(result: ScoreResult) -> dict[str, Any]:
 
 @SETTINGS
 @given(st.lists(link, max_size=12))
+@example([{"cents": 46752325, "days_ago": 0, "psc": "8440", "agency": "7012"}])  # half a cent: rounds either way
 def test_score_is_bounded_never_nan_and_contributions_add_up(links: list[dict[str, Any]]) -> None:
     result = _run(links)
     firm = _parent(result)
     assert not math.isnan(firm["score"]) and 0 <= firm["score"] < 100
     c = result.contributions
     assert c["contribution"].is_nan().sum() == 0
-    assert abs(round(c["contribution"].sum(), 2) - firm["weighted_total"]) <= 0.01 * max(1, c.height)
+    # weighted_total is the sum rounded to the cent
+    assert abs(c["contribution"].sum() - firm["weighted_total"]) <= 0.005 + 1e-9 * abs(firm["weighted_total"])
     assert Decimal(int(c["share_cents"].sum())) / 100 == Decimal(str(firm["obligated_total"])).quantize(Decimal("0.01"))
     for factor in ("category_severity", "agency_weight", "recency_weight", "ownership_share", "channel_weight"):
         assert c[factor].is_between(0, 1).all(), factor
