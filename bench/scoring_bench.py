@@ -18,6 +18,7 @@ import numpy as np
 import polars as pl
 
 from scoring import ScoreResult, StoreFrames, load_methodology, score
+from scoring.inputs import frame_of
 from scoring.methodology import Methodology
 from scoring.normalize import LEGAL_FORMS
 
@@ -109,82 +110,11 @@ def synthetic(sizes: Sizes, seed: int = 7) -> StoreFrames:
             "source_kind": ["usaspending_prime_transactions"] * n,
         }
     )
-    empty_awards = pl.DataFrame(
-        schema={
-            "contract_award_unique_key": pl.String,
-            "awarding_sub_agency_code": pl.String,
-            "award_base_action_date": pl.Date,
-            "award_latest_action_date": pl.Date,
-            "total_obligated_amount": pl.Decimal(18, 2),
-            **{
-                c: pl.String
-                for c in (
-                    "recipient_uei",
-                    "recipient_parent_uei",
-                    "recipient_duns",
-                    "cage_code",
-                    "recipient_name",
-                    "recipient_parent_name",
-                    "recipient_country_code",
-                    "domestic_or_foreign_entity",
-                    "product_or_service_code",
-                    "product_or_service_description",
-                    "naics_code",
-                    "naics_description",
-                    "award_description",
-                    "source_url",
-                )
-            },
-        }
-    )
-    empty_subawards = pl.DataFrame(
-        schema={
-            "subaward_key": pl.String,
-            "prime_award_unique_key": pl.String,
-            "prime_awarding_sub_agency_code": pl.String,
-            "subaward_action_date": pl.Date,
-            "subaward_amount": pl.Decimal(18, 2),
-            **{
-                c: pl.String
-                for c in (
-                    "subawardee_uei",
-                    "subawardee_parent_uei",
-                    "subawardee_duns",
-                    "subawardee_name",
-                    "subawardee_parent_name",
-                    "subawardee_country_code",
-                    "prime_award_naics_code",
-                    "prime_award_naics_description",
-                    "subaward_description",
-                )
-            },
-        }
-    )
-    empty_evidence = pl.DataFrame(
-        schema={
-            "evidence_id": pl.String,
-            "firm_id": pl.String,
-            "agency_code": pl.String,
-            "kind": pl.String,
-            "category": pl.String,
-            "status": pl.String,
-            "channel": pl.String,
-            "channel_share": pl.Decimal(7, 6),
-            "amount": pl.Decimal(18, 2),
-            "currency": pl.String,
-            "event_date": pl.Date,
-            "published_date": pl.Date,
-            "summary": pl.String,
-            "confidence": pl.String,
-            "url": pl.String,
-            "award_key": pl.String,
-        }
-    )
     return StoreFrames(
         transactions=transactions.lazy(),
-        awards=empty_awards.lazy(),
-        subawards=empty_subawards.lazy(),
-        evidence=empty_evidence.lazy(),
+        awards=frame_of("awards"),
+        subawards=frame_of("subawards"),
+        evidence=frame_of("evidence"),
         firms=firms.lazy(),
         firm_identifiers=identifiers.lazy(),
         firm_aliases=aliases.lazy(),
