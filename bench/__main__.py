@@ -1,17 +1,27 @@
-"""`python -m bench [--small] [--only scoring|api|matching]`: run the benchmarks and print each one's ratio against its
-in-run baseline."""
+"""`python -m bench [--small] [--full] [--only scoring|api|matching|ingest]`: run the benchmarks and print each one's
+ratio against its in-run baseline."""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import api_bench, matching_bench, scoring_bench
+from bench import api_bench, ingest_bench, matching_bench, scoring_bench
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes, for a quick look")
-    parser.add_argument("--only", choices=["scoring", "api", "matching"], help="run just this benchmark (default: all)")
+    parser.add_argument("--full", action="store_true", help="full sizes where they are costly (ingest: 10M rows)")
+    parser.add_argument(
+        "--only", choices=["scoring", "api", "matching", "ingest"], help="run just this benchmark (default: all)"
+    )
+    parser.add_argument(
+        "--ingest-rows",
+        type=int,
+        default=None,
+        metavar="N",
+        help="rows in the ingest benchmark's file (default 1M; 100k with --small; 10M with --full)",
+    )
     parser.add_argument(
         "--api-duration",
         type=int,
@@ -26,6 +36,8 @@ def main() -> None:
         help="API load generator: wrk if on PATH (auto), or the built-in httpx asyncio client",
     )
     args = parser.parse_args()
+    if args.small and args.full:
+        parser.error("--small and --full are exclusive")
     if args.only in (None, "scoring"):
         sizes = scoring_bench.Sizes()
         if args.small:
@@ -41,6 +53,15 @@ def main() -> None:
             parser.error("--api-duration must be at least 1 second")
         print("== HTTP API: the service vs a bare FastAPI app, both under uvicorn (1 worker)")
         api_bench.run(api_bench.ApiConfig(duration=duration, generator=args.load_generator))
+
+    if args.only in (None, "ingest"):
+        rows = args.ingest_rows
+        if rows is None:
+            rows = 10_000_000 if args.full else 100_000 if args.small else 1_000_000
+        if rows < 1:
+            parser.error("--ingest-rows must be at least 1")
+        print("== ingest: exposure's load vs DuckDB's bare read_csv into a table, same file, fresh databases")
+        ingest_bench.run(ingest_bench.IngestConfig(rows=rows))
 
 
 if __name__ == "__main__":

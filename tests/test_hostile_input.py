@@ -1,0 +1,369 @@
+"""Hostile input: files cut short, in the wrong encoding, with a huge field, with no rows or nothing at all,
+with the wrong delimiter or a duplicated header. Each one is either refused with a clear error and the
+database left exactly as it was, or loaded with the rows that cannot be read quarantined, each with its line
+and reason; never half-loaded.
+
+Decision on encoding: a file is read as UTF-8. A Latin-1 (or other non-UTF-8) file is not re-decoded by
+guess: each row holding a byte sequence that is not UTF-8 is quarantined with the reason "invalid encoding",
+and the rest of the file loads. The quarantine keeps the line, so the rows can be re-exported and reloaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from datasets.catalogue import KINDS
+from datasets.db import scalar
+from datasets.errors import LoadError
+from datasets.ingest import CsvInput, LoadReport, csv_inputs, load_file
+from datasets.store import table_counts
+from service.cli import main
+from tests.test_ingest import TX_HEADER, tx_row
+
+
+def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def row(key: str, **values: str) -> list[str]:
+    return tx_row(contract_transaction_unique_key=key, **values)
+
+
+def load(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
+    with csv_inputs(path) as inputs:
+        reports = [load_file(con, source, KINDS) for source in inputs]
+    assert len(reports) == 1
+    return reports[0]
+
+
+def seed(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> dict[str, int]:
+    """A store holding one earlier file, so that 'unchanged' means something; returns its table counts."""
+    path = tmp_path / "earlier.csv"
+    path.write_text(csv_text([TX_HEADER, row("earlier-1"), row("earlier-2")]), encoding="utf-8")
+    assert load(con, path).rows_inserted == 2
+    return table_counts(con)
+
+
+def assert_refused(con: duckdb.DuckDBPyConnection, path: Path, match: str) -> LoadError:
+    before = table_counts(con)
+    with pytest.raises(LoadError, match=match) as refused:
+        load(con, path)
+    assert table_counts(con) == before
+    return refused.value
+
+
+def assert_whole(con: duckdb.DuckDBPyConnection, report: LoadReport, before: dict[str, int]) -> None:
+    """The load is all there: balanced, recorded, every quarantined row stored, every inserted row stored."""
+    assert report.balanced and not report.already_loaded
+    after = table_counts(con)
+    assert after["sources"] == before["sources"] + 1
+    assert after["transactions"] == before["transactions"] + report.rows_inserted
+    stored = scalar(con, "SELECT count(*) FROM quarantine WHERE source_id = ?", [report.source_id])
+    assert stored == report.rows_quarantined
+    recorded = con.execute(
+        "SELECT rows_read, rows_inserted, rows_updated, rows_duplicate, rows_quarantined FROM sources "
+        "WHERE source_id = ?",
+        [report.source_id],
+    ).fetchall()
+    assert recorded == [
+        (
+            report.rows_read,
+            report.rows_inserted,
+            report.rows_updated,
+            report.rows_duplicate,
+            report.rows_quarantined,
+        )
+    ]
+
+
+def reasons(con: duckdb.DuckDBPyConnection, report: LoadReport) -> dict[int, str]:
+    rows = con.execute("SELECT line, reason FROM quarantine WHERE source_id = ?", [report.source_id]).fetchall()
+    return {int(line): str(reason) for line, reason in rows}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Cut short.
+
+
+@pytest.mark.parametrize(
+    ("in_quotes", "expected"),
+    [(False, "missing columns"), (True, "unterminated quote")],
+    ids=["cut in an unquoted field", "cut inside a quoted field"],
+)
+def test_a_file_cut_mid_row_loads_the_whole_rows_and_quarantines_the_cut_one(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, in_quotes: bool, expected: str
+) -> None:
+    before = seed(con, tmp_path)
+    last = csv_text([row("k3", transaction_description="ARMORED, WHEELED")])
+    cut = last.index("ARMORED") + 3 if in_quotes else last.index("CONT_AWD") + 9
+    text = csv_text([TX_HEADER, row("k1"), row("k2")]) + last[:cut]
+    assert not text.endswith("\n")
+    path = tmp_path / "Contracts_PrimeTransactions_cut.csv"
+    path.write_text(text, encoding="utf-8")
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (3, 2, 1)
+    assert_whole(con, report, before)
+    why = reasons(con, report)
+    assert set(why) == {4} and "malformed CSV row" in why[4] and expected in why[4]
+
+
+def test_a_gzip_cut_short_is_refused_and_nothing_is_kept(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    seed(con, tmp_path)
+    rows = [row(f"k{i}", transaction_description=f"ORDER {i}") for i in range(3000)]
+    whole = gzip.compress(csv_text([TX_HEADER, *rows]).encode("utf-8"))
+    path = tmp_path / "Contracts_PrimeTransactions_cut.csv.gz"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    error = assert_refused(con, path, "I/O error while loading, nothing kept")
+    assert "GZIP" in str(error).upper()
+    assert scalar(con, "SELECT count(*) FROM sources WHERE file_name = ?", [path.name]) == 0
+
+
+def test_a_gz_name_on_a_file_that_is_not_gzip_is_refused(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    seed(con, tmp_path)
+    path = tmp_path / "Contracts_PrimeTransactions.csv.gz"
+    path.write_text(csv_text([TX_HEADER, row("k1")]), encoding="utf-8")
+    assert_refused(con, path, "cannot be read")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Encoding.
+
+
+def test_latin1_rows_are_quarantined_as_invalid_encoding_and_the_rest_loads(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    before = seed(con, tmp_path)
+    text = csv_text(
+        [
+            TX_HEADER,
+            row("k1", recipient_name="OTTAWA DEFENCE INC"),
+            row("k2", recipient_name="Montréal Sécurité Inc"),  # é is the single byte 0xE9 in Latin-1
+            row("k3", recipient_name="QUEBEC ARMOUR LTD"),
+            row("k4", transaction_description="gilets pare-balles, commande n° 4, livrée"),
+        ]
+    )
+    path = tmp_path / "Contracts_PrimeTransactions_latin1.csv"
+    path.write_bytes(text.encode("latin-1"))
+    assert b"\xe9" in path.read_bytes()
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (4, 2, 2)
+    assert_whole(con, report, before)
+    why = reasons(con, report)
+    assert set(why) == {3, 5}
+    assert all("invalid encoding" in reason and "not utf-8" in reason for reason in why.values())
+    raw = scalar(con, "SELECT raw_row FROM quarantine WHERE source_id = ? AND line = 3", [report.source_id])
+    assert "k2" in raw  # the quarantined line itself, to re-export
+    loaded = {r[0] for r in con.execute("SELECT transaction_key FROM transactions").fetchall()}
+    assert {"k1", "k3"} <= loaded and not {"k2", "k4"} & loaded
+
+
+def test_a_utf16_file_is_refused_naming_the_encoding(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    seed(con, tmp_path)
+    path = tmp_path / "Contracts_PrimeTransactions_utf16.csv"
+    path.write_bytes(csv_text([TX_HEADER, row("k1")]).encode("utf-16"))
+    assert_refused(con, path, "UTF-16 encoded; expected UTF-8")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Size.
+
+
+def test_a_ten_megabyte_field_loads(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    before = seed(con, tmp_path)
+    huge = "ARMORED VEHICLE " * (10 * 1024 * 1024 // 16)
+    path = tmp_path / "Contracts_PrimeTransactions_wide.csv"
+    path.write_text(csv_text([TX_HEADER, row("k1"), row("k-huge", transaction_description=huge), row("k3")]))
+    assert path.stat().st_size > 10 * 1024 * 1024
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (3, 3, 0)
+    assert_whole(con, report, before)
+    stored = scalar(con, "SELECT length(transaction_description) FROM transactions WHERE transaction_key = 'k-huge'")
+    assert stored == len(huge.strip())
+
+
+def test_a_line_over_the_limit_is_quarantined_with_its_reason(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    before = seed(con, tmp_path)
+    huge = "X" * (20 * 1024 * 1024)
+    path = tmp_path / "Contracts_PrimeTransactions_wider.csv"
+    path.write_text(csv_text([TX_HEADER, row("k1"), row("k-huge", transaction_description=huge), row("k3")]))
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (3, 2, 1)
+    assert_whole(con, report, before)
+    why = reasons(con, report)
+    assert set(why) == {3} and "line size over maximum" in why[3]
+    assert scalar(con, "SELECT source_line FROM transactions WHERE transaction_key = 'k3'") == 4
+
+
+# ---------------------------------------------------------------------------------------------------
+# Nothing in it.
+
+
+@pytest.mark.parametrize("final_newline", [True, False])
+def test_a_header_only_file_loads_zero_rows(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, final_newline: bool
+) -> None:
+    before = seed(con, tmp_path)
+    path = tmp_path / "Contracts_PrimeTransactions_empty.csv"
+    text = csv_text([TX_HEADER])
+    path.write_text(text if final_newline else text.rstrip("\n"), encoding="utf-8")
+
+    report = load(con, path)
+    assert report.kind == "usaspending_prime_transactions"
+    counts = (report.rows_read, report.rows_inserted, report.rows_updated, report.rows_duplicate)
+    assert (*counts, report.rows_quarantined) == (0, 0, 0, 0, 0)
+    assert_whole(con, report, before)
+    assert table_counts(con) == {**before, "sources": before["sources"] + 1}
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"", "the file is empty"),
+        (b"\xef\xbb\xbf", "the file is empty"),
+        (b"\n\n", "the header row is blank"),
+    ],
+    ids=["zero bytes", "only a byte-order mark", "only blank lines"],
+)
+def test_an_empty_file_is_a_clear_error(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, content: bytes, match: str
+) -> None:
+    seed(con, tmp_path)
+    path = tmp_path / "Contracts_PrimeTransactions_nothing.csv"
+    path.write_bytes(content)
+    assert_refused(con, path, match)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Shape of the header.
+
+
+@pytest.mark.parametrize(("delimiter", "shown"), [(";", "';'"), ("\t", "tab"), ("|", "'|'")])
+def test_a_file_with_another_delimiter_is_refused_naming_it(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, delimiter: str, shown: str
+) -> None:
+    seed(con, tmp_path)
+    path = tmp_path / "Contracts_PrimeTransactions_semicolons.csv"
+    path.write_text(csv_text([TX_HEADER, row("k1"), row("k2")], delimiter=delimiter), encoding="utf-8")
+    error = assert_refused(con, path, f"expected a comma-separated file; this one looks {shown}-separated")
+    assert "297 columns" in str(error)
+
+
+def test_the_cli_names_the_delimiter_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "Contracts_PrimeTransactions_semicolons.csv"
+    path.write_text(csv_text([TX_HEADER, row("k1")], delimiter=";"), encoding="utf-8")
+    assert main(["--db", str(tmp_path / "x.duckdb"), "ingest", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "this one looks ';'-separated" in err and "matches no known kind" not in err
+
+
+def test_duplicate_header_names_are_refused(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    seed(con, tmp_path)
+    header = [*TX_HEADER, "recipient_name"]
+    path = tmp_path / "Contracts_PrimeTransactions_dup.csv"
+    path.write_text(csv_text([header, [*row("k1"), "OTHER NAME"]]), encoding="utf-8")
+    assert_refused(con, path, "duplicate column names in the header: recipient_name")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rows that contradict each other, after malformed lines (line numbers must survive both).
+
+
+def test_a_conflicting_duplicate_after_malformed_lines_keeps_its_line_and_raw_row(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    before = seed(con, tmp_path)
+    text = csv_text(
+        [
+            TX_HEADER,
+            row("k1"),  # line 2: loads
+            row("k2")[:5],  # 3: too few columns
+            row("k2"),  # 4: loads
+            row("k1"),  # 5: exact duplicate of line 2
+            [*row("k3"), "extra"],  # 6: too many columns
+            row("k1", federal_action_obligation="1.00"),  # 7: same key as line 2, other amount
+            row("k4"),  # 8: loads
+        ]
+    )
+    path = tmp_path / "Contracts_PrimeTransactions_conflicts.csv"
+    path.write_text(text, encoding="utf-8")
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_duplicate, report.rows_quarantined) == (7, 3, 1, 3)
+    assert_whole(con, report, before)
+    why = reasons(con, report)
+    assert set(why) == {3, 6, 7}
+    assert why[7] == "conflicting duplicate of key k1 (first seen at line 2)"
+    raw = json.loads(scalar(con, "SELECT raw_row FROM quarantine WHERE source_id = ? AND line = 7", [report.source_id]))
+    assert raw["contract_transaction_unique_key"] == "k1" and raw["federal_action_obligation"] == "1.00"
+    assert len(raw) == len(TX_HEADER)
+    lines = dict(
+        con.execute(
+            "SELECT transaction_key, source_line FROM transactions WHERE source_id = ?", [report.source_id]
+        ).fetchall()
+    )
+    assert lines == {"k1": 2, "k2": 4, "k4": 8}
+
+
+def test_refusals_leave_no_source_behind(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    """load_file straight on a CsvInput (the API's path) refuses the same way."""
+    seed(con, tmp_path)
+    path = tmp_path / "Contracts_PrimeTransactions_semicolons.csv"
+    path.write_text(csv_text([TX_HEADER, row("k1")], delimiter=";"), encoding="utf-8")
+    before = table_counts(con)
+    with pytest.raises(LoadError):
+        load_file(con, CsvInput(path, path.name), KINDS)
+    assert table_counts(con) == before
+
+
+def current_memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    return str(scalar(con, "SELECT current_setting('memory_limit')"))
+
+
+def test_the_connection_settings_a_load_relies_on_are_forced_and_restored(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """Line numbers come from file order, and a load caps memory: a connection set otherwise still loads
+    right, and gets its own settings back, load after load."""
+    con.execute("SET preserve_insertion_order = false")
+    con.execute("SET memory_limit = '10GB'")
+    shown = current_memory_limit(con)
+    path = tmp_path / "Contracts_PrimeTransactions_order.csv"
+    path.write_text(csv_text([TX_HEADER, row("k1"), row("k2")[:3], *(row(f"k{i}") for i in range(3, 2000))]))
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (1999, 1998, 1)
+    misplaced = con.execute(
+        "SELECT count(*) FROM transactions WHERE source_line <> CAST(substr(transaction_key, 2) AS INT) + 1"
+    )
+    assert misplaced.fetchall() == [(0,)]
+    assert scalar(con, "SELECT current_setting('preserve_insertion_order')") is False
+
+    for index in range(3):  # the limit does not creep down load after load
+        assert current_memory_limit(con) == shown
+        again = tmp_path / f"again_{index}.csv"
+        again.write_text(csv_text([TX_HEADER, row(f"again-{index}")]))
+        load(con, again)
+    assert current_memory_limit(con) == shown
+
+    con.execute("RESET memory_limit")
+    default = current_memory_limit(con)
+    load(con, write_again(tmp_path))
+    assert current_memory_limit(con) == default
+
+
+def write_again(tmp_path: Path) -> Path:
+    path = tmp_path / "after_reset.csv"
+    path.write_text(csv_text([TX_HEADER, row("after-reset")]))
+    return path
