@@ -475,11 +475,8 @@ def all_profile_ids(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot) -> list[
     return sorted(str(r["firm_id"]) for r in rows)
 
 
-def strongest_evidence(
-    cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, firm_id: str, n: int
-) -> tuple[list[Evidence], list[Contribution]]:
+def strongest_evidence(profile: FirmProfile, n: int) -> tuple[list[Evidence], list[Contribution]]:
     """The firm's n strongest documents (confidence, then status, then recency) and its n largest links."""
-    profile = firm_profile(cur, snapshot, firm_id, n)
     ranked = sorted(
         profile.evidence,
         key=lambda e: (

@@ -17,7 +17,7 @@ import duckdb
 
 from scoring.matching import NameMatcher
 from service import queries
-from service.models import FirmSummary, Snapshot
+from service.models import FirmProfile, FirmSummary, Snapshot
 
 TIER_ORDER = ("none", "low", "moderate", "high", "severe")
 MAX_CACHED_PAGES = 4096
@@ -46,6 +46,7 @@ class ServingSnapshot:
     parents: dict[str, str] = field(default_factory=dict)  # any registry firm -> its scored parent
     agencies: dict[str, str] = field(default_factory=dict)  # code, abbreviation or name (upper) -> code
     profiles: dict[str, bytes] = field(default_factory=dict)  # firm_id -> the profile's JSON
+    profile_models: dict[str, FirmProfile] = field(default_factory=dict)  # the same, as models (vendor check)
     pages: dict[str, bytes] = field(default_factory=dict)  # list ETag -> the page's JSON, filled as asked
     rows_quarantined: int = 0
 
@@ -171,4 +172,5 @@ def _load_profiles(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot, top
     """Every profile rendered to JSON once, when the snapshot opens: a profile request is a dict lookup."""
     for firm_id in queries.all_profile_ids(cur, serving.snapshot):
         profile = queries.firm_profile(cur, serving.snapshot, firm_id, top_contributions)
+        serving.profile_models[firm_id] = profile
         serving.profiles[firm_id] = profile.model_dump_json().encode()

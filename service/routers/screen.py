@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from service import queries
-from service.deps import CursorDep, MethodologyDep, ServingDep, SettingsDep, StateDep
+from service.deps import MethodologyDep, ServingDep, SettingsDep, StateDep
 from service.errors import ApiError
 from service.models import Contribution, Evidence, Problem, ScreeningResponse, ScreenItem, ScreenRequest, VendorCheck
 from service.screening import DEFAULT_POLICY, screen
@@ -99,7 +99,6 @@ def get_screening(
 def vendor_check(
     serving: ServingDep,
     methodology: MethodologyDep,
-    cursor: CursorDep,
     name: Annotated[str | None, Query(max_length=500, examples=["Roshel"])] = None,
     bn: Annotated[str | None, Query(max_length=40, description="Canadian Business Number")] = None,
     uei: Annotated[str | None, Query(max_length=40, description="SAM Unique Entity ID")] = None,
@@ -111,7 +110,8 @@ def vendor_check(
     evidence: list[Evidence] = []
     contributions: list[Contribution] = []
     if result.match is not None:
-        evidence, contributions = queries.strongest_evidence(cursor, serving.snapshot, result.match.firm_id, 3)
+        # Served from the profile built when the snapshot opened: no query on this path.
+        evidence, contributions = queries.strongest_evidence(serving.profile_models[result.match.firm_id], 3)
     query = {k: v for k, v in (("name", name), ("bn", bn), ("uei", uei)) if v}
     return VendorCheck(
         query=query, result=result, evidence=evidence, top_contributions=contributions, snapshot=serving.snapshot
