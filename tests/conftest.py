@@ -51,3 +51,12 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def build_store(path: Path, as_of: str = "2026-11-22") -> Path:
+    """A store built from the bundled data and scored, through the command line as a user would."""
+    from service.cli import main
+
+    assert main(["--db", str(path), "init"]) == 0
+    assert main(["--db", str(path), "score", "--as-of", as_of]) == 0
+    return path

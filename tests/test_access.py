@@ -13,6 +13,7 @@ from service.app import create_app
 from service.cli import main
 from service.settings import Settings
 from service.state import ServiceState
+from tests.conftest import build_store
 
 PROBLEM = "application/problem+json"
 
@@ -20,8 +21,7 @@ PROBLEM = "application/problem+json"
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("access") / "exposure.duckdb"
-    assert main(["--db", str(path), "init"]) == 0
-    assert main(["--db", str(path), "score", "--as-of", "2026-11-22"]) == 0
+    build_store(path)
     return path
 
 

@@ -10,16 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.cli import main
 from service.observability import JsonFormatter
 from service.settings import Settings
+from tests.conftest import build_store
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("obs") / "exposure.duckdb"
-    assert main(["--db", str(path), "init"]) == 0
-    assert main(["--db", str(path), "score", "--as-of", "2026-11-22"]) == 0
+    build_store(path)
     return path
 
 

@@ -20,8 +20,8 @@ from schemathesis.checks import (
 )
 
 from service.app import create_app, openapi_document
-from service.cli import main
 from service.settings import Settings
+from tests.conftest import build_store
 from tests.live_server import running_server
 
 CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
@@ -48,8 +48,7 @@ def test_every_route_declares_its_response_and_errors() -> None:
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = tmp_path_factory.mktemp("schema") / "exposure.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    build_store(db)
     with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as client:
         yield client
 
@@ -81,8 +80,7 @@ def test_no_input_breaks_the_api(contract: schemathesis.BaseSchema, method: str,
 def test_no_input_breaks_the_running_server(tmp_path: Path) -> None:
     """The same contract, over real HTTP against uvicorn on 127.0.0.1, with a key that may do everything."""
     db = tmp_path / "exposure.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    build_store(db)
     from service.state import ServiceState
 
     state = ServiceState(Settings(db=db).state_path)
