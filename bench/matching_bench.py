@@ -9,17 +9,22 @@ from pathlib import Path
 
 from datasets.catalogue import BUNDLED_DATA
 from scoring.evaluation import (
+    evaluate_audited_sample,
     evaluate_labelled,
     evaluate_leave_one_out,
+    read_audit,
     read_labelled,
     read_vendor_normalization,
+    read_vendor_normalization_lines,
     registry_from_csv,
+    wilson_interval,
 )
 from scoring.matching import NameMatcher
 from scoring.normalize import normalize_names
 
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "name_eval_usaspending.csv"
+AUDIT = REPO / "tests" / "fixtures" / "goc_vendor_audit.csv"
 GOC = REPO.parent / "shared" / "data" / "real" / "goc_contracts_vendor_normalization.csv"
 
 
@@ -31,9 +36,27 @@ def run() -> dict[str, float]:
     print("  " + first.summary())
     result = {"usaspending_precision": first.precision, "usaspending_recall": first.recall}
     if GOC.exists():
-        second = evaluate_leave_one_out(read_vendor_normalization(GOC), "GoC vendor spellings (leave-one-out)")
+        second, unclear = evaluate_audited_sample(
+            read_vendor_normalization_lines(GOC), read_audit(AUDIT), "GoC vendor spellings, audited sample"
+        )
         print("  " + second.summary())
-        result |= {"goc_precision": second.precision, "goc_recall": second.recall}
+        attributed = second.true_positive + second.false_positive
+        expected = second.true_positive + second.false_negative
+        p_low, p_high = wilson_interval(second.true_positive, attributed)
+        r_low, r_high = wilson_interval(second.true_positive, expected)
+        print(
+            f"    95% intervals: precision {p_low:.3f}-{p_high:.3f}, recall {r_low:.3f}-{r_high:.3f}; "
+            f"related entities attributed by name: {second.foreign_to_canadian}; unclear rows left out: {unclear}"
+        )
+        for spelling, expected_firm, got in second.mistakes:
+            print(f"    mistake: {spelling!r} expected {expected_firm or 'none'!r}, got {got or 'none'!r}")
+        whole = evaluate_leave_one_out(read_vendor_normalization(GOC), "GoC vendor file, its own grouping")
+        print("  " + whole.summary() + "  (for comparison: counts dealerships, resellers and JVs as misses)")
+        result |= {
+            "goc_precision": second.precision,
+            "goc_recall": second.recall,
+            "goc_related_attributed": second.foreign_to_canadian,
+        }
     else:
         print(f"  GoC vendor spellings: skipped ({GOC} not found)")
 
@@ -51,12 +74,29 @@ def run() -> dict[str, float]:
         f"  10,000 names: matcher {elapsed:.3f} s ({matched:,} attributed); exact dict lookup {baseline:.3f} s "
         f"({hits:,} hits); ratio {elapsed / baseline:.1f}x"
     )
+    large = 0.0
+    if GOC.exists():  # a registry of 7,000 names: the matcher's blocking, not the registry's size, sets the pace
+        spellings = read_vendor_normalization(GOC)
+        big = NameMatcher([*spellings, *((firm, firm) for firm, _ in spellings)])
+        typos = [_typo(rng, spelling) for _, spelling in (rng.choice(spellings) for _ in range(10_000))]
+        start = time.perf_counter()
+        matched = sum(1 for m in big.match_many(typos) if m.firm_id)
+        large = time.perf_counter() - start
+        print(f"  10,000 misspelt names vs the 7,000-name GoC registry: {large:.3f} s ({matched:,} attributed)")
     verdicts = [
         ("precision >= 0.99 on both sets", min(first.precision, result.get("goc_precision", 1.0)) >= 0.99),
         ("recall >= 0.95 on both sets", min(first.recall, result.get("goc_recall", 1.0)) >= 0.95),
         ("no name without a Canadian parent attributed to one", first.foreign_to_canadian == 0),
-        ("10,000 names in <= 1 s", elapsed <= 1.0),
+        ("10,000 names in <= 1 s against the bundled registry", elapsed <= 1.0),
     ]
     for label, ok in verdicts:
         print(f"    {'PASS' if ok else 'MISS'}  {label}")
     return result | {"seconds_10k": elapsed}
+
+
+def _typo(rng: random.Random, name: str) -> str:
+    """One letter swapped with its neighbour, as clerks do."""
+    if len(name) < 4:
+        return name
+    i = rng.randrange(len(name) - 1)
+    return name[:i] + name[i + 1] + name[i] + name[i + 2 :]

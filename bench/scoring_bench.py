@@ -135,11 +135,20 @@ def duckdb_baseline(con: duckdb.DuckDBPyConnection, m: Methodology) -> pl.DataFr
         + ") v(prefix, category, severity)"
     )
     forms = "|".join(f.replace(" ", "\\s") for f in sorted(LEGAL_FORMS, key=len, reverse=True))
+    con.execute(r"""
+        CREATE OR REPLACE MACRO spaced(name) AS trim(regexp_replace(regexp_replace(regexp_replace(
+            regexp_replace(strip_accents(upper(name)), '\s+(D/B/A|DBA|DOING BUSINESS AS)\s+.*$', ''),
+            '&', ' AND ', 'g'), '[^A-Z0-9 ]', ' ', 'g'), '\s+', ' ', 'g'))
+    """)
+    con.execute(r"""
+        CREATE OR REPLACE MACRO unglued(name) AS regexp_replace(
+            regexp_replace(spaced(name), '\b(IN )?JOINT VENTURE\b|\bJ V\b', 'JV', 'g'),
+            '([A-Z0-9]{5,})(INC|LTD|LIMITED|LTEE|LLC)$', '\1')
+    """)
     con.execute(f"""
         CREATE OR REPLACE MACRO normalise(name) AS nullif(trim(regexp_replace(regexp_replace(regexp_replace(
-            regexp_replace(regexp_replace(regexp_replace(regexp_replace(strip_accents(upper(name)),
-            '\\s+(D/B/A|DBA|DOING BUSINESS AS)\\s+.*$', ''), '&', ' AND ', 'g'), '[^A-Z0-9 ]', ' ', 'g'),
-            '\\b({forms})\\b', ' ', 'g'), '^\\s*THE\\s+', ''), '\\s+THE\\s*$', ''), '\\s+', ' ', 'g')), '')
+            regexp_replace(unglued(name), '\\b({forms})\\b', ' ', 'g'), '^\\s*THE\\s+', ''), '\\s+THE\\s*$', ''),
+            '\\s+', ' ', 'g')), '')
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE baseline_contributions AS

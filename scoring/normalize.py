@@ -36,6 +36,18 @@ LEGAL_FORMS: tuple[str, ...] = (
     "CIE",
     "ET CIE",
     "INCORPOREE",
+    "COMPAGNIE",
+    # Foreign forms seen on Canadian and U.S. vendor records; short ones that are also words (AG, AS, SPA) stay.
+    "GMBH",
+    "AKTIENGESELLSCHAFT",
+    "PTY",
+    "SARL",
+    "SRL",
+    "KFT",
+    "SDN BHD",
+    "BHD",
+    "LTDA",
+    "PLLC",
 )
 
 _ACCENTS_FROM = "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝŸ"
@@ -80,7 +92,11 @@ def normalized_name_expr(name: pl.Expr) -> pl.Expr:
         .str.strip_chars()
     )
     forms = "|".join(form.replace(" ", r"\s") for form in sorted(LEGAL_FORMS, key=len, reverse=True))
-    without_forms = spaced.str.replace_all(rf"\b({forms})\b", " ")
+    # One spelling for joint ventures: "IN JOINT VENTURE", "JOINT VENTURE", "J V" are all JV.
+    spaced = spaced.str.replace_all(r"\b(IN )?JOINT VENTURE\b|\bJ V\b", "JV")
+    # A legal form glued to the last word by a lost space: "COUREYINC", "BLACKBERRYLIMITED".
+    unglued = spaced.str.replace(r"([A-Z0-9]{5,})(INC|LTD|LIMITED|LTEE|LLC)$", "$1")
+    without_forms = unglued.str.replace_all(rf"\b({forms})\b", " ")
     without_the = without_forms.str.replace(r"^\s*THE\s+", "").str.replace(r",?\s+THE\s*$", "")
     cleaned = without_the.str.replace_all(r"\s+", " ").str.strip_chars()
     return pl.when(cleaned.str.len_chars() > 0).then(cleaned).otherwise(None)

@@ -8,16 +8,21 @@ import pytest
 
 from datasets.catalogue import BUNDLED_DATA
 from scoring.evaluation import (
+    evaluate_audited_sample,
     evaluate_labelled,
     evaluate_leave_one_out,
+    read_audit,
     read_labelled,
     read_vendor_normalization,
+    read_vendor_normalization_lines,
     registry_from_csv,
 )
-from scoring.matching import ACCEPT, NameMatcher
+from scoring.matching import ACCEPT, NameMatcher, is_ordinary_word
+from scoring.normalize import normalize_names
 from tests.conftest import REAL
 
 LABELLED = Path(__file__).with_name("fixtures") / "name_eval_usaspending.csv"
+AUDIT = Path(__file__).with_name("fixtures") / "goc_vendor_audit.csv"
 GOC = REAL / "goc_contracts_vendor_normalization.csv"
 
 
@@ -35,14 +40,35 @@ def test_usaspending_names_meet_the_targets(registry: tuple[NameMatcher, dict[st
     assert metrics.foreign_to_canadian == 0, metrics.mistakes
 
 
-def test_canadian_vendor_spellings_keep_precision(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+def test_canadian_vendor_spellings_audited_sample(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+    if not GOC.exists():
+        pytest.skip(f"{GOC} not found (CI provides ../shared/data/real)")
+    audit = read_audit(AUDIT)
+    assert len(audit) == 600 and {a.relation for a in audit} == {"variant", "related", "unclear"}
+    metrics, unclear = evaluate_audited_sample(read_vendor_normalization_lines(GOC), audit, "goc audited")
+    assert unclear == 6
+    # Floors that guard against regressions; the targets (0.99 / 0.95) are not met on this set (see README).
+    assert metrics.precision >= 0.98, (metrics.summary(), metrics.mistakes)
+    assert metrics.recall >= 0.86, (metrics.summary(), metrics.mistakes)
+
+
+def test_audit_labels_point_at_the_rows_they_name(tmp_path: Path) -> None:
+    vendor_file = tmp_path / "vendors.csv"
+    vendor_file.write_text("parent_company,company_name\nACME,ACME CORP\nACME,ACME LIMITED\n", encoding="utf-8")
+    labels = tmp_path / "audit.csv"
+    labels.write_text("line,company_name,relation,note\n3,ACME CORPORATION,variant,typo\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 3"):
+        evaluate_audited_sample(read_vendor_normalization_lines(vendor_file), read_audit(labels), "moved")
+
+
+def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher, dict[str, str]]) -> None:
     if not GOC.exists():
         pytest.skip(f"{GOC} not found (CI provides ../shared/data/real)")
     metrics = evaluate_leave_one_out(read_vendor_normalization(GOC), "goc")
     assert metrics.precision >= 0.99, metrics.summary()
-    # Recall here is bounded by design: that project groups divisions and resellers under one parent,
-    # which a screen must not do on a name alone. This floor guards against regressions.
-    assert metrics.recall >= 0.55, metrics.summary()
+    # That project also groups dealerships, resellers and firms bought under other names, which a screen must
+    # not attribute on a name alone; this floor guards against regressions.
+    assert metrics.recall >= 0.80, metrics.summary()
 
 
 @pytest.mark.parametrize(
@@ -58,6 +84,10 @@ def test_canadian_vendor_spellings_keep_precision(registry: tuple[NameMatcher, d
         "ONEIDA ENGINEERING SOLUTIONS LLC",
         "ABSOLUTE STORAGE, LLC",
         "FAIRFAX COLLISION CENTER, LLC",
+        # A registry name that is one ordinary word ("THOMSON", from "THOMSON COMPANY INC, THE") opens these:
+        "THOMSON PLUMBING & HEATING, INC.",
+        "CGI AUTOMATED MANUFACTURING, INC.",
+        "WEST TEXAS GAS, INC.",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -90,3 +120,54 @@ def test_a_name_two_firms_share_matches_neither() -> None:
     matcher = NameMatcher([("a", "Maple Inc."), ("b", "Maple Corporation"), ("c", "Birch Ltd")])
     shared, other = matcher.match_many(["MAPLE LLC", "Birch Limited"])
     assert shared.firm_id is None and other.firm_id == "c"
+
+
+def test_a_coined_registry_name_opening_a_longer_name_is_that_firm() -> None:
+    matcher = NameMatcher([("stantec", "Stantec Inc."), ("thomson", "THOMSON COMPANY INC, THE")])
+    branch, surname = matcher.match_many(["STANTEC ARCHITECTURE LTD", "THOMSON PLUMBING SUPPLY"])
+    assert branch.firm_id == "stantec"
+    assert branch.features["reason"] == "registry name opens the name, qualified by other words"
+    assert branch.features["extra_words"] == "ARCHITECTURE"
+    # "THOMSON" is a common surname: it stays a candidate.
+    assert surname.firm_id is None and surname.candidates[0].firm_id == "thomson"
+    assert is_ordinary_word("THOMSON") and not is_ordinary_word("STANTEC")
+
+
+def test_joint_ventures_resellers_and_two_firm_names_are_not_attributed() -> None:
+    matcher = NameMatcher([("stantec", "STANTEC"), ("carahsoft", "CARAHSOFT TECHNOLOGY"), ("adobe", "ADOBE SYSTEMS")])
+    jv, reseller, both = matcher.match_many(
+        ["STANTEC KAVIK JOINT VENTURE", "STANTEC RESELLER NORTHWARE", "CARAHSOFT TECHNOLOGY ADOBE SYSTEMS"]
+    )
+    assert jv.firm_id is None and reseller.firm_id is None
+    assert both.firm_id is None and {c.firm_id for c in both.candidates} >= {"carahsoft", "adobe"}
+
+
+def test_spacing_truncation_and_places_in_registry_names() -> None:
+    matcher = NameMatcher(
+        [
+            ("aris", "ARISGLOBAL"),
+            ("maple", "MAPLE REINDERS CONSTRUCTORS LTD"),
+            ("ca", "COMPUTER ASSOCIATES CANADA"),
+            ("alberta", "GOVERNMENT OF ALBERTA"),
+        ]
+    )
+    spaced, cut, no_place, province = matcher.match_many(
+        ["ARIS GLOBAL LLC", "MAPLE REINDERS", "COMPUTER ASSOCIATES INC", "GOVERNMENT OF SASKATCHEWAN"]
+    )
+    assert (spaced.firm_id, spaced.features["reason"]) == ("aris", "near-identical spelling")
+    assert cut.firm_id == "maple" and "cut short" in str(cut.features["reason"])
+    assert no_place.firm_id == "ca"
+    assert province.firm_id is None  # places are what tells two governments apart
+
+
+def test_normalisation_of_glued_legal_forms_and_joint_ventures() -> None:
+    assert normalize_names(["GEORGE COUREYINC", "BLACKBERRYLIMITED", "PROVINC", "ZINC INC"]) == [
+        "GEORGE COUREY",
+        "BLACKBERRY",
+        "PROVINC",
+        "ZINC",
+    ]
+    assert normalize_names(["Calian DWP Solutions in Joint Venture", "TEAM DALIAN J V"]) == [
+        "CALIAN DWP SOLUTIONS JV",
+        "TEAM DALIAN JV",
+    ]

@@ -27,7 +27,7 @@ AS_OF = date(2026, 11, 22)
         ("Société Générale Ltée", "SOCIETE GENERALE"),
         ("Garda World Security Corporation", "GARDA WORLD SECURITY"),
         ("BCE Inc. S.E.C.", "BCE"),
-        ("WSP E&IS - HDR JOINT VENTURE", "WSP E AND IS HDR JOINT VENTURE"),
+        ("WSP E&IS - HDR JOINT VENTURE", "WSP E AND IS HDR JV"),
         ("Aegis Defense Services, LLC d/b/a GardaWorld Federal Services", "AEGIS DEFENSE SERVICES"),
         ("Inc.", None),
     ],
