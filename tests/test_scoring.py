@@ -176,7 +176,7 @@ def test_a_foreign_owned_us_vendor_needs_less_to_match_than_any_other() -> None:
     def run(flag: str | None) -> list[str]:
         frames = _frames(
             transactions=[
-                tx("t1", "A1", "100.00", date(2026, 1, 1), "MAPLE FEDERAL DEFENSE INC", domestic_or_foreign_entity=flag)
+                tx("t1", "A1", "100.00", date(2026, 1, 1), "MAPLE DEFENSE FEDERAL INC", domestic_or_foreign_entity=flag)
             ],
             firms=CANADIAN_PARENT,
             ownership=OWNED,
