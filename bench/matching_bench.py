@@ -46,7 +46,7 @@ def run() -> dict[str, float]:
         r_low, r_high = wilson_interval(second.true_positive, expected)
         print(
             f"    95% intervals: precision {p_low:.3f}-{p_high:.3f}, recall {r_low:.3f}-{r_high:.3f}; "
-            f"related entities attributed by name: {second.foreign_to_canadian}; unclear rows left out: {unclear}"
+            f"unclear rows left out: {unclear}"
         )
         for spelling, expected_firm, got in second.mistakes:
             print(f"    mistake: {spelling!r} expected {expected_firm or 'none'!r}, got {got or 'none'!r}")

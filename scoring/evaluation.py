@@ -36,6 +36,7 @@ class Metrics:
     true_negative: int = 0
     foreign_to_canadian: int = 0  # labelled none, attributed to a firm anyway
     mistakes: list[tuple[str, str, str]] = field(default_factory=list)  # (name, expected, got)
+    negatives_attributed_label: str = "names with no Canadian parent attributed to one"
 
     @property
     def precision(self) -> float:
@@ -64,7 +65,7 @@ class Metrics:
         return (
             f"{self.name}: precision {self.precision:.4f}, recall {self.recall:.4f} "
             f"(tp {self.true_positive}, fp {self.false_positive}, fn {self.false_negative}, tn {self.true_negative}); "
-            f"names with no Canadian parent attributed to one: {self.foreign_to_canadian}"
+            f"{self.negatives_attributed_label}: {self.foreign_to_canadian}"
         )
 
 
@@ -160,7 +161,7 @@ def evaluate_audited_sample(
     occurrences = Counter(keys)
     key_of_line = dict(zip(lines, keys[: len(pairs)], strict=True))
     matcher = NameMatcher(registry)
-    metrics = Metrics(name)
+    metrics = Metrics(name, negatives_attributed_label="related entities attributed by name")
     unclear = 0
     for item in audit:
         if item.relation not in ("variant", "related"):
