@@ -101,24 +101,36 @@ def read_labelled(path: Path) -> list[tuple[str, str | None]]:
         return [(row["name"], row["expected_parent"] or None) for row in csv.DictReader(handle)]
 
 
+class LeaveOneOut:
+    """A registry of (firm, spelling) pairs plus each firm's own name, where any one spelling can be matched
+    with itself hidden (unless another row spells it the same way)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self.pairs = pairs
+        firms = {firm for firm, _ in pairs}
+        registry = [*pairs, *((firm, firm) for firm in firms)]
+        self._keys = normalize_names([spelling for _, spelling in registry])
+        self._occurrences = Counter(self._keys)
+        self._matcher = NameMatcher(registry)
+
+    def match(self, index: int) -> str | None:
+        """The firm the index-th spelling is attributed to, with that spelling hidden."""
+        key = self._keys[index]
+        hide = key if key is not None and self._occurrences[key] == 1 else None
+        return self._matcher.match_normalized(self.pairs[index][1], key, exclude=hide).firm_id
+
+
 def evaluate_leave_one_out(pairs: list[tuple[str, str]], name: str) -> Metrics:
     """pairs: (firm, spelling). Each spelling is matched with itself hidden from the registry."""
-    firms = {firm for firm, _ in pairs}
-    registry = [*pairs, *((firm, firm) for firm in firms)]
-    keys = normalize_names([spelling for _, spelling in registry])
-    occurrences = Counter(keys)
-    matcher = NameMatcher(registry)
+    registry = LeaveOneOut(pairs)
     metrics = Metrics(name)
-    for (firm, spelling), key in zip(pairs, keys[: len(pairs)], strict=True):
-        hide = key if key is not None and occurrences[key] == 1 else None
-        match = matcher.match_normalized(spelling, key, exclude=hide)
-        metrics.record(spelling, firm, match.firm_id)
+    for index, (firm, spelling) in enumerate(pairs):
+        metrics.record(spelling, firm, registry.match(index))
     return metrics
 
 
 def read_vendor_normalization(path: Path) -> list[tuple[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return [(row["parent_company"], row["company_name"]) for row in csv.DictReader(handle)]
+    return list(read_vendor_normalization_lines(path).values())
 
 
 @dataclass(frozen=True)
@@ -150,17 +162,11 @@ def evaluate_audited_sample(
 ) -> tuple[Metrics, int]:
     """Leave-one-out against the whole file, scored on the audited rows only: variants must find their group,
     related entities must find nothing. Returns the metrics and the number of rows left out as unclear."""
-    pairs = list(by_line.values())
-    lines = list(by_line)
     for item in audit:
         if by_line.get(item.line, ("", ""))[1] != item.company_name:
             raise ValueError(f"line {item.line} of the vendor file is not {item.company_name!r}: the file has changed")
-    firms = {firm for firm, _ in pairs}
-    registry = [*pairs, *((firm, firm) for firm in firms)]
-    keys = normalize_names([spelling for _, spelling in registry])
-    occurrences = Counter(keys)
-    key_of_line = dict(zip(lines, keys[: len(pairs)], strict=True))
-    matcher = NameMatcher(registry)
+    registry = LeaveOneOut(list(by_line.values()))
+    index_of_line = {line: index for index, line in enumerate(by_line)}
     metrics = Metrics(name, negatives_attributed_label="related entities attributed by name")
     unclear = 0
     for item in audit:
@@ -168,10 +174,7 @@ def evaluate_audited_sample(
             unclear += 1
             continue
         firm, spelling = by_line[item.line]
-        key = key_of_line[item.line]
-        hide = key if key is not None and occurrences[key] == 1 else None
-        match = matcher.match_normalized(spelling, key, exclude=hide)
-        metrics.record(spelling, firm if item.relation == "variant" else None, match.firm_id)
+        metrics.record(spelling, firm if item.relation == "variant" else None, registry.match(index_of_line[item.line]))
     return metrics, unclear
 
 
