@@ -338,7 +338,8 @@ class NameMatcher:
         if key in self.ambiguous:
             return NameMatch(query, key, None, None, 0.0, {"reason": "name shared by several registry firms"})
         tokens = key.split()
-        block = [alias for alias in self._block(tokens) if alias != exclude]
+        # Sorted, so that ties at the first cut fall the same way in every run (sets iterate in hash order).
+        block = sorted(alias for alias in self._block(tokens) if alias != exclude)
         # A fast first cut keeps the closest few for the detailed (slower) comparison.
         block = [
             hit[0]
