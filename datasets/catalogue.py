@@ -7,15 +7,16 @@ from pathlib import Path
 from datasets.ingest import Kind
 from datasets.sources.evidence import load as evidence
 from datasets.sources.gleif import load as gleif
+from datasets.sources.issuers import load as issuers
 from datasets.sources.registry import load as registry
 from datasets.sources.usaspending import load as usaspending
 
 BUNDLED_DATA = Path(__file__).with_name("data")
 
-KINDS: tuple[Kind, ...] = (*usaspending.KINDS, *registry.KINDS, *evidence.KINDS, *gleif.KINDS)
+KINDS: tuple[Kind, ...] = (*usaspending.KINDS, *registry.KINDS, *issuers.KINDS, *evidence.KINDS, *gleif.KINDS)
 
 # Firms load before the aliases, identifiers, ownership and evidence that refer to them.
-BUNDLED_FILES: tuple[tuple[str, Kind], ...] = (*registry.BUNDLED_FILES, *evidence.BUNDLED_FILES)
+BUNDLED_FILES: tuple[tuple[str, Kind], ...] = (*registry.BUNDLED_FILES, *issuers.BUNDLED_FILES, *evidence.BUNDLED_FILES)
 
 
 def expected_rows(file_name: str) -> int | None:

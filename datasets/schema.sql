@@ -351,3 +351,49 @@ CREATE TABLE IF NOT EXISTS gleif_relationships (
     source_id            INTEGER,
     source_line          BIGINT
 );
+
+-- The universe of Canadian listed issuers (datasets/data/issuers.csv, rebuilt by datasets/sources/issuers/build.py):
+-- one row per issuer; `firm_id` names the registry firm it is, when it is one (one identity per firm).
+CREATE TABLE IF NOT EXISTS issuers (
+    issuer_id         VARCHAR PRIMARY KEY,
+    name              VARCHAR NOT NULL,
+    firm_id           VARCHAR,
+    status            VARCHAR NOT NULL CHECK (status IN ('listed', 'delisted')),
+    country           VARCHAR,
+    province          VARCHAR,
+    city              VARCHAR,
+    sector            VARCHAR,
+    industry          VARCHAR,
+    website           VARCHAR,
+    primary_exchange  VARCHAR NOT NULL,
+    primary_ticker    VARCHAR NOT NULL,
+    isin              VARCHAR,
+    cusip             VARCHAR,
+    listings          INTEGER NOT NULL,
+    source_url        VARCHAR NOT NULL,
+    row_hash          VARCHAR NOT NULL,
+    source_id         INTEGER,
+    source_line       BIGINT
+);
+
+-- Every listing (share class on an exchange) of a universe issuer, with its identifiers.
+CREATE TABLE IF NOT EXISTS issuer_listings (
+    listing_key       VARCHAR PRIMARY KEY,  -- exchange|ticker
+    issuer_id         VARCHAR NOT NULL,
+    exchange          VARCHAR NOT NULL,     -- TSX | TSXV | CSE | NEO (Cboe Canada)
+    mic               VARCHAR NOT NULL,
+    ticker            VARCHAR NOT NULL,     -- as the exchange writes it: GIB.A, BIP.UN
+    source_symbol     VARCHAR,
+    isin              VARCHAR,
+    isin_basis        VARCHAR,              -- source | derived_from_cusip | supplement
+    cusip             VARCHAR,
+    figi              VARCHAR,
+    composite_figi    VARCHAR,
+    shareclass_figi   VARCHAR,
+    currency          VARCHAR,
+    delisted          BOOLEAN NOT NULL,
+    source_url        VARCHAR NOT NULL,
+    row_hash          VARCHAR NOT NULL,
+    source_id         INTEGER,
+    source_line       BIGINT
+);
