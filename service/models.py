@@ -252,7 +252,7 @@ class MethodologyDocument(BaseModel):
 
 
 Tier = Literal["none", "low", "moderate", "high", "severe"]
-Verdict = Literal["pass", "flag", "exclude"]
+Verdict = Literal["exclude", "flag", "pass", "review", "not_covered", "error"]
 
 
 class ScreenItem(BaseModel):
@@ -272,9 +272,14 @@ class ScreenItem(BaseModel):
     ref: str | None = Field(default=None, max_length=200, description="returned as sent, to join results back")
     name: str | None = Field(default=None, max_length=500)
     isin: str | None = Field(default=None, max_length=40)
+    cusip: str | None = Field(default=None, max_length=20)
     lei: str | None = Field(default=None, max_length=40)
-    ticker: str | None = Field(default=None, max_length=20)
-    exchange: str | None = Field(default=None, max_length=20)
+    ticker: str | None = Field(
+        default=None, max_length=30, description="GIB.A, GIB-A, GIB/A, GIB.A.TO or GIB/A CN", examples=["GIB.A"]
+    )
+    exchange: str | None = Field(
+        default=None, max_length=20, description="TSX (XTSE, TSE), TSXV (XTSX), CSE (XCNQ), NEO; or NYSE, NASDAQ"
+    )
     bn: str | None = Field(default=None, max_length=40, description="Canadian Business Number")
     uei: str | None = Field(default=None, max_length=40, description="SAM Unique Entity ID")
     cage: str | None = Field(default=None, max_length=20)
@@ -310,8 +315,10 @@ class ScreenRequest(BaseModel):
 
 
 class MatchInfo(BaseModel):
-    firm_id: str
+    firm_id: str | None = Field(description="the scored firm (a Canadian parent); null for a universe issuer alone")
+    issuer_id: str | None = Field(default=None, description="the listed issuer, when the match is one")
     name: str | None
+    decided_by: str = Field(default="name", description="the field that decided: lei, isin, cusip, ticker, ... name")
     method: str = Field(
         description="identifier:<scheme>, alias, fuzzy or override; +parent when a subsidiary rolled up",
         examples=["alias"],
@@ -330,6 +337,26 @@ class CandidateInfo(BaseModel):
     features: dict[str, float | bool | str]
 
 
+class Coverage(BaseModel):
+    """What a verdict rests on: which issuer or firm was checked, with what, against which records."""
+
+    issuer_id: str | None = None
+    firm_id: str | None = None
+    checked: str = Field(description="in words: what was checked against the loaded records")
+    subsidiaries_checked: int = 0
+    aliases_checked: int = 0
+    records_from: date | None = Field(default=None, description="the earliest action date in the loaded records")
+    records_to: date | None = None
+    agencies: list[str] = Field(default_factory=list, description="the agencies the loaded records come from")
+    snapshot_id: str
+    as_of: date | None = None
+
+
+class ItemError(BaseModel):
+    field: str = Field(description="the item's field at fault, e.g. items[3].isin")
+    detail: str
+
+
 class ScreenResult(BaseModel):
     ref: str | None
     match: MatchInfo | None
@@ -338,8 +365,14 @@ class ScreenResult(BaseModel):
     )
     score: float | None
     tier: Tier | None
-    verdict: Verdict
+    verdict: Verdict = Field(
+        description="exclude or flag: exposure under the policy; pass: known and checked, nothing found; review: "
+        "an analyst must decide; not_covered: nothing in the universe matched; error: the item could not be read"
+    )
     reason: str
+    tried: list[str] = Field(default_factory=list, description="each field tried, and what it found")
+    coverage: Coverage | None = None
+    error: ItemError | None = None
 
 
 class ScreeningResponse(BaseModel):

@@ -18,6 +18,7 @@ import duckdb
 from scoring.matching import NameMatcher
 from service import queries
 from service.models import FirmProfile, FirmSummary, Snapshot
+from service.universe import Universe, load_universe
 
 TIER_ORDER = ("none", "low", "moderate", "high", "severe")
 MAX_CACHED_PAGES = 4096
@@ -49,6 +50,11 @@ class ServingSnapshot:
     profile_models: dict[str, FirmProfile] = field(default_factory=dict)  # the same, as models (vendor check)
     pages: dict[str, bytes] = field(default_factory=dict)  # list ETag -> the page's JSON, filled as asked
     rows_quarantined: int = 0
+    universe: Universe = field(default_factory=Universe)
+    aliases_of: dict[str, int] = field(default_factory=dict)  # registry firm -> its aliases and names
+
+    def subsidiaries_of(self, parent: str) -> list[str]:
+        return sorted(f for f, p in self.parents.items() if p == parent and f != parent)
 
     def remember_page(self, etag: str, body: bytes) -> None:
         if len(self.pages) < MAX_CACHED_PAGES:
@@ -81,6 +87,7 @@ def load_snapshot(con: duckdb.DuckDBPyConnection, top_contributions: int = 20) -
         _load_firms(cur, serving)
         _load_lookups(cur, serving)
         _load_profiles(cur, serving, top_contributions)
+        serving.universe = load_universe(cur)
     finally:
         cur.close()
     return serving
@@ -153,6 +160,8 @@ def _load_lookups(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> N
             serving.identifiers[("ticker_any", ticker)] = next(iter(firms))
 
     rows = cur.execute("SELECT firm_id, alias FROM firm_aliases UNION SELECT firm_id, name FROM firms").fetchall()
+    for firm_id, _name in rows:
+        serving.aliases_of[str(firm_id)] = serving.aliases_of.get(str(firm_id), 0) + 1
     rows += [(entry.firm_id, entry.name) for entry in serving.firms.values() if entry.name]
     serving.matcher = NameMatcher((str(firm_id), str(name)) for firm_id, name in rows)
     for scheme, value, firm_id, decision in cur.execute(

@@ -262,7 +262,9 @@ def test_screen_keeps_the_callers_order_and_applies_the_policy(client: TestClien
     assert garda["match"]["firm_id"] == "gardaworld" and garda["match"]["via_firm_id"] == "gardaworld-federal-services"
     assert garda["verdict"] == "exclude" and "above the policy's max_tier moderate" in garda["reason"]
     assert tri["match"]["method"] == "identifier:ticker" and tri["verdict"] == "exclude"
-    assert maple["match"] is None and maple["verdict"] == "pass"
+    # A listed issuer the registry does not hold: known, its name checked against the records, nothing found.
+    assert maple["match"]["issuer_id"] == "tsx-mfi" and maple["match"]["firm_id"] is None
+    assert maple["verdict"] == "pass" and maple["coverage"]["issuer_id"] == "tsx-mfi"
     assert roshel["match"]["method"] == "alias" and roshel["verdict"] == "exclude"
     assert hootsuite["verdict"] == "flag" and hootsuite["tier"] in ("low", "moderate")
     assert body["policy"] == {"max_score": None, "max_tier": "moderate", "agencies": None}
@@ -296,10 +298,13 @@ def test_screen_error_paths_are_problems(client: TestClient) -> None:
     assert "at most 10,000" in assert_problem(client.post("/v1/screen", json=too_many), 413)["detail"]
     as_text = client.post("/v1/screen", content=b"name=Roshel", headers={"Content-Type": "text/plain"})
     assert_problem(as_text, 415)
-    bad_isin = client.post("/v1/screen", json={"items": [{"ref": "1", "isin": "CA0000000001"}]})
-    assert assert_problem(bad_isin, 422)["detail"].startswith("items[0].isin:")
-    bad_lei = client.post("/v1/screen", json={"items": [{"lei": "5493001KJTIIGC8Y1R13"}]})
-    assert "LEI" in assert_problem(bad_lei, 422)["detail"]
+    # A bad identifier is that item's error; the rest of the batch is answered.
+    items = [{"ref": "1", "isin": "CA0000000001"}, {"lei": "5493001KJTIIGC8Y1R13"}, {"ref": "3", "name": "Roshel"}]
+    bad_isin, bad_lei, fine = client.post("/v1/screen", json={"items": items}).json()["data"]
+    assert bad_isin["verdict"] == "error" and bad_isin["error"]["field"] == "items[0].isin"
+    assert bad_isin["error"]["detail"].startswith("items[0].isin:") and bad_isin["match"] is None
+    assert bad_lei["verdict"] == "error" and "LEI" in bad_lei["error"]["detail"]
+    assert fine["match"]["firm_id"] == "roshel"
     bad_field = client.post("/v1/screen", json={"items": [{"nam": "typo"}]})
     assert "items.0.nam" in assert_problem(bad_field, 422)["detail"]
     bad_policy = client.post("/v1/screen", json={"items": [], "policy": {"agencies": ["NASA"]}})
@@ -315,6 +320,6 @@ def test_vendor_check_gives_match_verdict_and_three_strongest_evidence(client: T
     assert 0 < len(body["evidence"]) <= 3 and body["evidence"][0]["confidence"] == "high"
     assert body["top_contributions"][0]["award_key"] == ROSHEL_AWARD
     nobody = client.get("/v1/vendor-check", params={"name": "Acme Widgets"}).json()
-    assert nobody["result"]["verdict"] == "pass" and nobody["evidence"] == []
+    assert nobody["result"]["verdict"] == "not_covered" and nobody["evidence"] == []
     assert_problem(client.get("/v1/vendor-check"), 422)
     assert_problem(client.get("/v1/vendor-check", params={"uei": "short"}), 422)

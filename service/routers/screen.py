@@ -107,9 +107,11 @@ def vendor_check(
         raise ApiError(422, "name: give at least one of name, bn or uei")
     item = ScreenItem(name=name, bn=bn, uei=uei)
     result = screen(serving, [item], DEFAULT_POLICY, methodology)[0]
+    if result.error is not None:
+        raise ApiError(422, result.error.detail)
     evidence: list[Evidence] = []
     contributions: list[Contribution] = []
-    if result.match is not None:
+    if result.match is not None and result.match.firm_id in serving.profile_models:
         # Served from the profile built when the snapshot opened: no query on this path.
         evidence, contributions = queries.strongest_evidence(serving.profile_models[result.match.firm_id], 3)
     query = {k: v for k, v in (("name", name), ("bn", bn), ("uei", uei)) if v}

@@ -1,0 +1,205 @@
+"""The universe of Canadian listed issuers as a server holds it in memory: identifier, ticker and name lookups,
+what the loaded records say about each issuer's name, and the span of the loaded records (the coverage a
+`pass` rests on). Built from a few bulk queries when a snapshot opens."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import duckdb
+
+from scoring.matching import NameMatcher
+from scoring.normalize import normalize_names
+
+# What funds write for an exchange -> the universe's exchange code.
+EXCHANGE_ALIASES = {
+    "TSX": "TSX",
+    "XTSE": "TSX",
+    "TSE": "TSX",
+    "TOR": "TSX",
+    "TO": "TSX",
+    "CT": "TSX",  # Bloomberg's Toronto code
+    "TSXV": "TSXV",
+    "TSX-V": "TSXV",
+    "XTSX": "TSXV",
+    "CVE": "TSXV",
+    "VAN": "TSXV",
+    "V": "TSXV",
+    "CV": "TSXV",
+    "CSE": "CSE",
+    "XCNQ": "CSE",
+    "CNQ": "CSE",
+    "CNSX": "CSE",
+    "NEO": "NEO",
+    "NEOE": "NEO",
+    "NE": "NEO",
+    "CBOE CANADA": "NEO",
+}
+CANADA_COMPOSITE = "CN"  # Bloomberg's "GIB/A CN": any Canadian exchange
+_SUFFIX = re.compile(r"^(?P<ticker>.+?)[.:](?P<suffix>TO|V|CN|NE)$")
+_BLOOMBERG = re.compile(r"^(?P<ticker>\S+)\s+(?P<suffix>CN|CT|CV|NE)(\s+EQUITY)?$")
+_PREFIX = re.compile(r"^(?P<suffix>[A-Z-]+):(?P<ticker>.+)$")
+
+
+@dataclass(frozen=True)
+class Ticker:
+    ticker: str  # GIB.A
+    exchange: str | None  # a universe exchange code, None for "any Canadian exchange"
+    foreign_exchange: str | None = None  # an exchange the universe does not list (NYSE, NASDAQ)
+
+
+def parse_ticker(raw: str, exchange: str | None) -> Ticker:
+    """`GIB.A`, `GIB-A`, `GIB/A`, `GIB.A.TO`, `GIB/A CN`, `TSX:GIB.A`, with or without an exchange field."""
+    text = " ".join(raw.strip().upper().split())
+    suffix: str | None = None
+    for pattern in (_BLOOMBERG, _SUFFIX, _PREFIX):
+        found = pattern.match(text)
+        if found:
+            text, suffix = found["ticker"], found["suffix"]
+            if pattern is _SUFFIX and suffix == "CN":
+                suffix = "CSE"  # Yahoo's ".CN" is the Canadian Securities Exchange, Bloomberg's " CN" all of Canada
+            break
+    ticker = re.sub(r"[-/ ]", ".", text)
+    sent = " ".join((exchange or "").strip().upper().split()) or None
+    named = sent or suffix
+    if named is None or named == CANADA_COMPOSITE:
+        return Ticker(ticker, None)
+    code = EXCHANGE_ALIASES.get(named)
+    return Ticker(ticker, code, None if code else named)
+
+
+@dataclass(frozen=True)
+class Issuer:
+    issuer_id: str
+    name: str
+    firm_id: str | None
+    status: str
+    primary_exchange: str
+    primary_ticker: str
+    listings: int
+    sector: str | None
+
+
+@dataclass(frozen=True)
+class NameInRecords:
+    """Vendor records carrying an issuer's exact (normalised) name: unconfirmed until an analyst decides."""
+
+    names: tuple[str, ...]
+    records: int
+
+
+@dataclass(frozen=True)
+class RecordSpan:
+    first: date | None
+    last: date | None
+    agencies: tuple[str, ...]
+    vendor_names: int
+
+
+@dataclass
+class Universe:
+    issuers: dict[str, Issuer] = field(default_factory=dict)
+    by_identifier: dict[tuple[str, str], str] = field(default_factory=dict)  # (isin|cusip|figi|lei, value) -> id
+    by_ticker: dict[tuple[str, str], str] = field(default_factory=dict)  # (exchange, ticker) -> issuer
+    by_bare_ticker: dict[str, set[str]] = field(default_factory=dict)  # ticker -> issuers on any exchange
+    by_name: dict[str, set[str]] = field(default_factory=dict)  # normalised name -> issuers
+    matcher: NameMatcher = field(default_factory=lambda: NameMatcher([]))
+    in_records: dict[str, NameInRecords] = field(default_factory=dict)
+    span: RecordSpan = field(default_factory=lambda: RecordSpan(None, None, (), 0))
+
+    def ticker(self, parsed: Ticker) -> set[str]:
+        if parsed.foreign_exchange:
+            return set()
+        if parsed.exchange:
+            found = self.by_ticker.get((parsed.exchange, parsed.ticker))
+            return {found} if found else set()
+        return self.by_bare_ticker.get(parsed.ticker, set())
+
+
+_VENDOR_NAMES = """
+    SELECT DISTINCT name FROM (
+        SELECT recipient_name AS name FROM transactions UNION ALL SELECT recipient_parent_name FROM transactions
+        UNION ALL SELECT recipient_name FROM awards UNION ALL SELECT recipient_parent_name FROM awards
+        UNION ALL SELECT subawardee_name FROM subawards UNION ALL SELECT subawardee_parent_name FROM subawards
+    ) WHERE name IS NOT NULL
+"""
+_RECORD_SPAN = """
+    WITH spans AS (
+        SELECT min(action_date) AS first, max(action_date) AS last FROM transactions
+        UNION ALL SELECT min(award_base_action_date), max(award_latest_action_date) FROM awards
+        UNION ALL SELECT min(subaward_action_date), max(subaward_action_date) FROM subawards
+    )
+    SELECT min(first), max(last) FROM spans
+"""
+_RECORD_AGENCIES = """
+    SELECT DISTINCT coalesce(a.abbreviation, r.code) FROM (
+        SELECT awarding_sub_agency_code AS code FROM transactions UNION SELECT awarding_sub_agency_code FROM awards
+        UNION SELECT prime_awarding_sub_agency_code FROM subawards
+    ) r LEFT JOIN agencies a ON a.agency_code = r.code WHERE r.code IS NOT NULL ORDER BY 1
+"""
+_NAME_RECORDS = """
+    SELECT name, count(*) FROM (
+        SELECT recipient_name AS name FROM transactions UNION ALL SELECT recipient_name FROM awards
+        UNION ALL SELECT subawardee_name FROM subawards
+    ) WHERE name IN (SELECT unnest(?)) GROUP BY name
+"""
+
+
+def load_universe(cur: duckdb.DuckDBPyConnection) -> Universe:
+    universe = Universe()
+    for row in cur.execute(
+        "SELECT issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector FROM issuers"
+    ).fetchall():
+        universe.issuers[row[0]] = Issuer(*row)
+    by_ticker_any: dict[str, set[str]] = defaultdict(set)
+    claims: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for issuer_id, exchange, ticker, isin, cusip, figi, composite, shareclass in cur.execute(
+        "SELECT issuer_id, exchange, ticker, isin, cusip, figi, composite_figi, shareclass_figi FROM issuer_listings"
+    ).fetchall():
+        universe.by_ticker[(exchange, ticker)] = issuer_id
+        by_ticker_any[ticker].add(issuer_id)
+        for scheme, value in (
+            ("isin", isin),
+            ("cusip", cusip),
+            ("figi", figi),
+            ("figi", composite),
+            ("figi", shareclass),
+        ):
+            if value:
+                claims[(scheme, value)].add(issuer_id)
+    for issuer in universe.issuers.values():
+        by_ticker_any.setdefault(issuer.primary_ticker, set()).add(issuer.issuer_id)
+    # An identifier two issuers claim (a source error) identifies neither.
+    universe.by_identifier = {key: next(iter(ids)) for key, ids in claims.items() if len(ids) == 1}
+    universe.by_bare_ticker = dict(by_ticker_any)
+    ids = list(universe.issuers)
+    keys = normalize_names([universe.issuers[i].name for i in ids])
+    by_name: dict[str, set[str]] = defaultdict(set)
+    for issuer_id, key in zip(ids, keys, strict=True):
+        if key:
+            by_name[key].add(issuer_id)
+    universe.by_name = dict(by_name)
+    universe.matcher = NameMatcher((i, universe.issuers[i].name) for i in ids if not universe.issuers[i].firm_id)
+    _load_records(cur, universe)
+    return universe
+
+
+def _load_records(cur: duckdb.DuckDBPyConnection, universe: Universe) -> None:
+    """Which universe names appear, exactly, in the loaded vendor records; and the span of those records."""
+    raw_names = [str(row[0]) for row in cur.execute(_VENDOR_NAMES).fetchall()]
+    unlinked = {key: ids for key, ids in universe.by_name.items() if not any(universe.issuers[i].firm_id for i in ids)}
+    carried: dict[str, list[str]] = defaultdict(list)
+    for raw, key in zip(raw_names, normalize_names(raw_names), strict=True):
+        if key in unlinked:
+            carried[key].append(raw)
+    counts = dict(cur.execute(_NAME_RECORDS, [[n for names in carried.values() for n in names]]).fetchall())
+    for key, names in carried.items():
+        seen = NameInRecords(tuple(sorted(names)), sum(int(counts.get(n, 0)) for n in names))
+        for issuer_id in unlinked[key]:
+            universe.in_records[issuer_id] = seen
+    first, last = cur.execute(_RECORD_SPAN).fetchone() or (None, None)
+    agencies = tuple(str(row[0]) for row in cur.execute(_RECORD_AGENCIES).fetchall())
+    universe.span = RecordSpan(first, last, agencies, len(raw_names))
