@@ -1,11 +1,11 @@
-"""`python -m bench [--small] [--full] [--only scoring|api|matching|ingest]`: run the benchmarks and print each one's
+"""`python -m bench [--small] [--full] [--only scoring|api|matching|ingest|universe]`: run the benchmarks and print each one's
 ratio against its in-run baseline."""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import api_bench, ingest_bench, matching_bench, scoring_bench
+from bench import api_bench, ingest_bench, matching_bench, scoring_bench, universe_bench
 
 
 def main() -> None:
@@ -13,7 +13,9 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="a tenth of the sizes, for a quick look")
     parser.add_argument("--full", action="store_true", help="full sizes where they are costly (ingest: 10M rows)")
     parser.add_argument(
-        "--only", choices=["scoring", "api", "matching", "ingest"], help="run just this benchmark (default: all)"
+        "--only",
+        choices=["scoring", "api", "matching", "ingest", "universe"],
+        help="run just this benchmark (default: all)",
     )
     parser.add_argument(
         "--ingest-rows",
@@ -47,6 +49,9 @@ def main() -> None:
     if args.only in (None, "matching"):
         print("== matching: precision and recall on the labelled sets; 10,000 names vs an exact lookup")
         matching_bench.run()
+    if args.only in (None, "universe"):
+        print("== universe: 10,000 holdings screened against every listed issuer; server start with it loaded")
+        universe_bench.run()
     if args.only in (None, "api"):
         duration = args.api_duration if args.api_duration is not None else (2 if args.small else 5)
         if duration < 1:

@@ -152,7 +152,21 @@ class NameResult:
     ambiguous: list[Identity] = field(default_factory=list)
 
 
+NAME_CACHE_SIZE = 100_000
+
+
 def _name_hit(serving: ServingSnapshot, name: str, key: str | None) -> NameResult:
+    """The name's match, remembered per snapshot: a snapshot never changes, and portfolios repeat names."""
+    cache: dict[str | None, NameResult] = serving.name_results
+    found = cache.get(key)
+    if found is None:
+        found = _match_name(serving, name, key)
+        if len(cache) < NAME_CACHE_SIZE:
+            cache[key] = found
+    return found
+
+
+def _match_name(serving: ServingSnapshot, name: str, key: str | None) -> NameResult:
     """The name in the registry (an analyst's override, then the matcher), then in the issuer universe."""
     out = NameResult()
     if not key:
@@ -219,8 +233,10 @@ def _names_of(serving: ServingSnapshot, identity: Identity) -> list[str]:
 
 
 def _agrees(serving: ServingSnapshot, identity: Identity, key: str) -> bool:
-    names = [n for n in normalize_names(_names_of(serving, identity)) if n]
-    return any(fuzz.token_set_ratio(key, n) >= NAME_AGREEMENT for n in names)
+    """The sent name resembles the decided firm's or issuer's own name (normalised when the snapshot opened)."""
+    keys = serving.universe.name_keys
+    names = [keys.get(identity.issuer_id or ""), keys.get(identity.key), keys.get(f"firm:{identity.key}")]
+    return any(fuzz.token_set_ratio(key, n) >= NAME_AGREEMENT for n in names if n)
 
 
 def _describe(serving: ServingSnapshot, identity: Identity) -> str:

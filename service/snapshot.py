@@ -52,6 +52,7 @@ class ServingSnapshot:
     rows_quarantined: int = 0
     universe: Universe = field(default_factory=Universe)
     aliases_of: dict[str, int] = field(default_factory=dict)  # registry firm -> its aliases and names
+    name_results: dict[Any, Any] = field(default_factory=dict)  # screening's name matches, filled as asked
 
     def subsidiaries_of(self, parent: str) -> list[str]:
         return sorted(f for f, p in self.parents.items() if p == parent and f != parent)

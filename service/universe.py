@@ -106,6 +106,7 @@ class Universe:
     by_ticker: dict[tuple[str, str], str] = field(default_factory=dict)  # (exchange, ticker) -> issuer
     by_bare_ticker: dict[str, set[str]] = field(default_factory=dict)  # ticker -> issuers on any exchange
     by_name: dict[str, set[str]] = field(default_factory=dict)  # normalised name -> issuers
+    name_keys: dict[str, str] = field(default_factory=dict)  # issuer or registry firm -> its normalised name
     matcher: NameMatcher = field(default_factory=lambda: NameMatcher([]))
     in_records: dict[str, NameInRecords] = field(default_factory=dict)
     span: RecordSpan = field(default_factory=lambda: RecordSpan(None, None, (), 0))
@@ -181,8 +182,13 @@ def load_universe(cur: duckdb.DuckDBPyConnection) -> Universe:
     for issuer_id, key in zip(ids, keys, strict=True):
         if key:
             by_name[key].add(issuer_id)
+            universe.name_keys[issuer_id] = key
     universe.by_name = dict(by_name)
     universe.matcher = NameMatcher((i, universe.issuers[i].name) for i in ids if not universe.issuers[i].firm_id)
+    firms = cur.execute("SELECT firm_id, name FROM firms").fetchall()
+    for (firm_id, _name), key in zip(firms, normalize_names([str(f[1]) for f in firms]), strict=True):
+        if key:
+            universe.name_keys[f"firm:{firm_id}"] = key
     _load_records(cur, universe)
     return universe
 

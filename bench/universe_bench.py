@@ -1,0 +1,119 @@
+"""Screening against the whole issuer universe: 10,000 holdings as funds send them (ISIN and name, tickers in
+several forms, names alone, foreign ISINs), and the server's start with the universe loaded.
+
+Baselines measured in the same run: a bare dictionary lookup of the same ISINs (screening), and the snapshot
+opened without the universe (start)."""
+
+from __future__ import annotations
+
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+
+from scoring import load_methodology
+from service.cli import main as cli
+from service.models import ScreenItem
+from service.screening import DEFAULT_POLICY, screen
+from service.snapshot import load_snapshot
+from service.universe import load_universe
+
+HOLDINGS = 10_000
+START_TARGET_SECONDS = 5.0
+SCREEN_TARGET_SECONDS = 1.0
+
+
+def _holdings(con: duckdb.DuckDBPyConnection, count: int) -> list[ScreenItem]:
+    rows = con.execute(
+        "SELECT l.isin, i.name, l.ticker, l.exchange FROM issuer_listings l JOIN issuers i USING (issuer_id) "
+        "ORDER BY l.exchange, l.ticker"
+    ).fetchall()
+    rng = random.Random(7)
+    items = []
+    for n in range(count):
+        isin, name, ticker, exchange = rows[rng.randrange(len(rows))]
+        form = n % 5
+        if form == 0 and isin:
+            items.append(ScreenItem(ref=str(n), isin=isin, name=name))
+        elif form == 1:
+            items.append(ScreenItem(ref=str(n), ticker=ticker.replace(".", "/") + " CN", name=name))
+        elif form == 2:
+            items.append(ScreenItem(ref=str(n), ticker=ticker, exchange={"TSX": "XTSE"}.get(exchange, exchange)))
+        elif form == 3:
+            items.append(ScreenItem(ref=str(n), name=str(name).upper()))
+        else:
+            items.append(ScreenItem(ref=str(n), isin="US0378331005", name="APPLE INC"))
+    return items
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _server_start(db: Path) -> float:
+    port = _free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "--db", str(db), "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - started < 60:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("the server did not become ready within 60 s")
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def run(holdings: int = HOLDINGS) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "exposure.duckdb"
+        cli(["--db", str(db), "init"])
+        cli(["--db", str(db), "score"])
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            started = time.perf_counter()
+            serving = load_snapshot(con)
+            opened = time.perf_counter() - started
+            started = time.perf_counter()
+            load_universe(con.cursor())
+            universe_only = time.perf_counter() - started
+            items = _holdings(con, holdings)
+        finally:
+            con.close()
+        methodology = load_methodology()
+        started = time.perf_counter()
+        results = screen(serving, items, DEFAULT_POLICY, methodology)
+        screening = time.perf_counter() - started
+        started = time.perf_counter()
+        found = [serving.universe.by_identifier.get(("isin", item.isin or "")) for item in items]
+        lookup = max(time.perf_counter() - started, 1e-9)
+        start = _server_start(db)
+    verdicts: dict[str, int] = {}
+    for result in results:
+        verdicts[result.verdict] = verdicts.get(result.verdict, 0) + 1
+    print(f"universe: {len(serving.universe.issuers):,} issuers; {sum(1 for f in found if f):,} ISINs found by lookup")
+    print(
+        f"screen {holdings:,} holdings: {screening:.3f} s (target <= {SCREEN_TARGET_SECONDS:.0f} s; "
+        f"{screening / lookup:,.0f}x a bare ISIN dict lookup of {lookup * 1000:.1f} ms); verdicts {verdicts}"
+    )
+    print(
+        f"snapshot open: {opened:.2f} s, of which the universe {universe_only:.2f} s "
+        f"({universe_only / opened:.2f} of the open); server start to /readyz: {start:.2f} s "
+        f"(target <= {START_TARGET_SECONDS:.0f} s)"
+    )
