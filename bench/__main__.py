@@ -1,5 +1,5 @@
-"""`python -m bench [--small] [--full] [--only scoring|api|matching|ingest|universe]`: run the benchmarks and print each one's
-ratio against its in-run baseline."""
+"""`python -m bench [--small] [--full] [--only scoring|api|matching|ingest|universe]`: run the benchmarks and
+print each one's ratio against its in-run baseline."""
 
 from __future__ import annotations
 
