@@ -146,7 +146,7 @@ def _portfolio() -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _symbol_of(client: TestClient) -> dict[str, set[str]]:
+def _symbols() -> dict[str, set[str]]:
     """issuer_id -> the source symbols of its listings, to compare with the portfolio's labels."""
     symbols: dict[str, set[str]] = {}
     for row in _rows("issuer_listings.csv"):
@@ -157,7 +157,7 @@ def _symbol_of(client: TestClient) -> dict[str, set[str]]:
 def test_a_held_back_portfolio_sent_by_isin_and_name(client: TestClient) -> None:
     holdings = _portfolio()
     results = _screen(client, [{"ref": h["ref"], "name": h["name"], "isin": h["isin"]} for h in holdings])
-    symbols = _symbol_of(client)
+    symbols = _symbols()
     right = wrong = 0
     listed = [h for h in holdings if h["expected_symbol"]]
     for holding, result in zip(holdings, results, strict=True):

@@ -16,13 +16,15 @@ import csv
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from stdnum import cusip as cusip_check
 from stdnum import figi as figi_check
 from stdnum import isin as isin_check
+
+from datasets.sources.issuers.load import ISSUER_COLUMNS, LISTING_COLUMNS
 
 HERE = Path(__file__).parent
 REPO = HERE.parents[2]
@@ -44,40 +46,6 @@ EXCHANGE_RANK = {code: rank for rank, (code, _mic, _suffix) in enumerate(EXCHANG
 MIC = {code: mic for code, mic, _suffix in EXCHANGES.values()}
 SLUG_PREFIX = {"TSX": "tsx", "NEO": "neo", "TSXV": "tsxv", "CSE": "cse"}
 
-ISSUER_COLUMNS = [
-    "issuer_id",
-    "name",
-    "firm_id",
-    "status",
-    "country",
-    "province",
-    "city",
-    "sector",
-    "industry",
-    "website",
-    "primary_exchange",
-    "primary_ticker",
-    "isin",
-    "cusip",
-    "listings",
-    "source_url",
-]
-LISTING_COLUMNS = [
-    "issuer_id",
-    "exchange",
-    "mic",
-    "ticker",
-    "source_symbol",
-    "isin",
-    "isin_basis",
-    "cusip",
-    "figi",
-    "composite_figi",
-    "shareclass_figi",
-    "currency",
-    "delisted",
-    "source_url",
-]
 NOTICE = """# Issuer universe: licence notice
 
 `issuers.csv` and `issuer_listings.csv` are derived from FinanceDatabase (https://github.com/JerBouma/FinanceDatabase,
@@ -376,7 +344,7 @@ def build(
     )
 
 
-def _csv(columns: list[str], rows: list[dict[str, str]]) -> str:
+def _csv(columns: Sequence[str], rows: list[dict[str, str]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
