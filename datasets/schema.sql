@@ -369,6 +369,8 @@ CREATE TABLE IF NOT EXISTS issuers (
     primary_ticker    VARCHAR NOT NULL,
     isin              VARCHAR,
     cusip             VARCHAR,
+    lei               VARCHAR,   -- GLEIF LEI whose legal name is exactly this issuer's (build.py says how)
+    lei_legal_name    VARCHAR,
     listings          INTEGER NOT NULL,
     source_url        VARCHAR NOT NULL,
     row_hash          VARCHAR NOT NULL,

@@ -171,6 +171,8 @@ def load_universe(cur: duckdb.DuckDBPyConnection) -> Universe:
         ):
             if value:
                 claims[(scheme, value)].add(issuer_id)
+    for issuer_id, lei in cur.execute("SELECT issuer_id, lei FROM issuers WHERE lei IS NOT NULL").fetchall():
+        claims[("lei", lei)].add(issuer_id)
     for issuer in universe.issuers.values():
         by_ticker_any.setdefault(issuer.primary_ticker, set()).add(issuer.issuer_id)
     # An identifier two issuers claim (a source error) identifies neither.

