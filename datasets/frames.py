@@ -26,12 +26,13 @@ def read_frames(con: duckdb.DuckDBPyConnection) -> StoreFrames:
     """Every table the pipeline reads, fetched through Arrow (no row-by-row copies)."""
     frames = {table: con.sql(f"SELECT * FROM {table}").pl().lazy() for table in STORE_TABLES}
     overrides = con.sql("SELECT * FROM match_overrides ORDER BY override_id").pl().lazy()
-    return StoreFrames(**frames, overrides=overrides)
+    issuers = con.sql("SELECT issuer_id, name FROM issuers WHERE firm_id IS NULL ORDER BY issuer_id").pl().lazy()
+    return StoreFrames(**frames, overrides=overrides, issuers=issuers)
 
 
 _CONTRIBUTION_COLUMNS = """
     c.parent_id, as_of, methodology_version, link_id, link_kind, source_key, award_key, source_url, via_firm_id,
-    p.path, matched_by, matched_value, match_confidence, recipient_name, agency_code, category, category_source,
+    ownership_path, matched_by, matched_value, match_confidence, recipient_name, agency_code, category, category_source,
     link_date, is_direct,
     CAST(amount_cents AS DECIMAL(18,0)) / 100, CAST(share_cents AS DECIMAL(18,0)) / 100,
     CAST(weighted_amount_cents AS DECIMAL(18,0)) / 100,
@@ -48,7 +49,14 @@ def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: dat
     )
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in ("scores", "contributions", "unattributed", "unmapped_categories"):
+        for table in (
+            "scores",
+            "contributions",
+            "ownership_paths",
+            "review_candidates",
+            "unattributed",
+            "unmapped_categories",
+        ):
             con.execute(
                 f"DELETE FROM {table} WHERE as_of = ? AND methodology_version = ?",
                 [as_of, methodology_version],
@@ -68,9 +76,18 @@ def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: dat
         )
         con.register("_contributions", contributions.to_arrow())
         con.register("_paths", result.ownership_paths.to_arrow())
+        con.execute(f"INSERT INTO contributions SELECT {_CONTRIBUTION_COLUMNS} FROM _contributions c")
         con.execute(
-            f"INSERT INTO contributions SELECT {_CONTRIBUTION_COLUMNS} FROM _contributions c "
-            "LEFT JOIN _paths p ON p.firm_id = c.via_firm_id AND p.parent_id = c.parent_id"
+            "INSERT INTO ownership_paths SELECT ?, ?, firm_id, parent_id, ownership_share, path, valid_from, valid_to "
+            "FROM _paths",
+            [as_of, methodology_version],
+        )
+        con.register("_candidates", result.candidates.to_arrow())
+        con.execute(
+            "INSERT INTO review_candidates SELECT ?, ?, rank, recipient_name, recipient_uei, amount, records, "
+            "first_date, last_date, agencies, reasons, suggested_firm_id, suggested_issuer_id, award_keys "
+            "FROM _candidates",
+            [as_of, methodology_version],
         )
         con.register("_unattributed", result.unattributed.to_arrow())
         con.execute(
@@ -88,5 +105,5 @@ def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: dat
         con.execute("ROLLBACK")
         raise
     finally:
-        for view in ("_scores", "_contributions", "_paths", "_unattributed", "_unmapped"):
+        for view in ("_scores", "_contributions", "_paths", "_candidates", "_unattributed", "_unmapped"):
             con.unregister(view)

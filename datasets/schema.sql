@@ -399,3 +399,36 @@ CREATE TABLE IF NOT EXISTS issuer_listings (
     source_id         INTEGER,
     source_line       BIGINT
 );
+
+-- How each firm rolls up to its Canadian parents, and when: one row per path and period in which every
+-- ownership edge on it held (valid_from/valid_to inclusive, null open). Written with the scores; the server
+-- reads it and never walks the ownership itself.
+CREATE TABLE IF NOT EXISTS ownership_paths (
+    as_of               DATE NOT NULL,
+    methodology_version VARCHAR NOT NULL,
+    firm_id             VARCHAR NOT NULL,
+    parent_id           VARCHAR NOT NULL,
+    ownership_share     DOUBLE NOT NULL,
+    path                VARCHAR[] NOT NULL,
+    valid_from          DATE,
+    valid_to            DATE
+);
+
+-- The review queue (scoring/candidates.py): unattributed vendors that may be Canadian-owned, most dollars
+-- first, with why. Never part of a score; an analyst confirms one with `exposure overrides add`.
+CREATE TABLE IF NOT EXISTS review_candidates (
+    as_of               DATE NOT NULL,
+    methodology_version VARCHAR NOT NULL,
+    rank                INTEGER NOT NULL,
+    recipient_name      VARCHAR NOT NULL,
+    recipient_uei       VARCHAR,
+    amount              DOUBLE NOT NULL,
+    records             INTEGER NOT NULL,
+    first_date          DATE,
+    last_date           DATE,
+    agencies            VARCHAR[],
+    reasons             VARCHAR[] NOT NULL,
+    suggested_firm_id   VARCHAR,
+    suggested_issuer_id VARCHAR,
+    award_keys          VARCHAR[]
+);

@@ -13,6 +13,7 @@ from datetime import date
 
 import polars as pl
 
+from scoring.candidates import review_candidates
 from scoring.categories import classify, unmapped
 from scoring.exposure import DHS_PREFIX, aggregate, revenue_shares, weigh
 from scoring.links import StoreFrames, build_links
@@ -20,7 +21,7 @@ from scoring.matching import NameMatcher
 from scoring.methodology import Methodology, load_methodology
 from scoring.normalize import normalized_name_expr
 from scoring.resolve import apply_overrides, attribute, fuzzy_attribute, match_keys
-from scoring.rollup import ultimate_canadian_parents
+from scoring.rollup import dated_canadian_parents
 
 __all__ = ["Methodology", "ScoreResult", "StoreFrames", "load_methodology", "score"]
 
@@ -58,10 +59,12 @@ DISCOVERED_PREFIX = "can-"
 class ScoreResult:
     scores: pl.DataFrame  # one row per Canadian parent firm
     contributions: pl.DataFrame  # one row per (firm, link); sums back to the scores
-    ownership_paths: pl.DataFrame  # (firm_id, parent_id, ownership_share, path): how each vendor rolls up
+    # (firm_id, parent_id, ownership_share, path, valid_from, valid_to): how each vendor rolls up, and when
+    ownership_paths: pl.DataFrame
     unattributed: pl.DataFrame  # records that matched no firm, counted by kind
     unmapped_categories: pl.DataFrame  # codes and descriptions that fell to the fallback category
     discovered_firms: pl.DataFrame  # recipients located in Canada with no registry entry
+    candidates: pl.DataFrame  # the review queue: unattributed vendors that may be Canadian-owned (never scored)
 
 
 def in_scope(links: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
@@ -143,6 +146,27 @@ def drop_evidence_already_in_records(links: pl.LazyFrame) -> pl.LazyFrame:
     return pl.concat([links.filter(pl.col("link_kind") != "evidence"), evidence], how="vertical")
 
 
+def evidence_at_recorded_obligations(links: pl.LazyFrame, records: pl.LazyFrame) -> pl.LazyFrame:
+    """A document about an award whose obligations are in the records (a reseller's award, say) counts those
+    obligations, not the "up to" ceiling it reports."""
+    obligated = (
+        records.filter((pl.col("link_kind") != "evidence") & pl.col("award_key").is_not_null())
+        .group_by("award_key")
+        .agg(pl.col("amount_cents").sum().clip(lower_bound=0).alias("_recorded_cents"))
+    )
+    is_evidence = pl.col("link_kind") == "evidence"
+    return (
+        links.join(obligated, on="award_key", how="left", nulls_equal=False)
+        .with_columns(
+            pl.when(is_evidence & pl.col("_recorded_cents").is_not_null())
+            .then(pl.col("_recorded_cents"))
+            .otherwise(pl.col("amount_cents"))
+            .alias("amount_cents")
+        )
+        .drop("_recorded_cents")
+    )
+
+
 def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreResult:
     # Collected once: attribution, the unmapped report and the out-of-scope count all read them.
     every_link = build_links(frames, as_of).collect().lazy()
@@ -173,19 +197,22 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
     )
     registry = frames.firms.select("firm_id", "name", "country_code").collect()
     all_firms = pl.concat([registry, discovered.select(registry.columns)], how="vertical")
-    ownership_at = frames.ownership.filter(
-        (pl.col("valid_from").is_null() | (pl.col("valid_from") <= as_of))
-        & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= as_of))
+    # Ownership is dated per record: a link counts for a parent only if every edge of its path held that day.
+    rollup = dated_canadian_parents(all_firms.lazy(), frames.ownership, methodology.default_shares).collect()
+    held_on_the_day = (pl.col("valid_from").is_null() | (pl.col("link_date") >= pl.col("valid_from"))) & (
+        pl.col("valid_to").is_null() | (pl.col("link_date") <= pl.col("valid_to"))
     )
-    rollup = ultimate_canadian_parents(all_firms.lazy(), ownership_at, methodology.default_shares).collect()
 
     contributions = (
         attributed.lazy()
         .filter(pl.col("firm_id").is_not_null())
         .select(CONTRIBUTION_INPUTS)
-        .join(rollup.lazy().drop("path"), on="firm_id", how="inner")
-        .rename({"firm_id": "via_firm_id"})
+        .join(rollup.lazy(), on="firm_id", how="inner")
+        .filter(held_on_the_day)
+        .drop("valid_from", "valid_to")
+        .rename({"firm_id": "via_firm_id", "path": "ownership_path"})
         .pipe(drop_evidence_already_in_records)
+        .pipe(evidence_at_recorded_obligations, links)
         .pipe(weigh, methodology, as_of)
         .collect()
     )
@@ -193,6 +220,7 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
     parents = (
         rollup.filter(pl.col("firm_id") == pl.col("parent_id"))
         .select("parent_id")
+        .unique()
         .join(names, on="parent_id", how="left")
         .with_columns(pl.col("parent_id").is_in(registry["firm_id"].to_list()).alias("in_registry"))
     )
@@ -202,8 +230,8 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         .sort(["score", "firm_id"], descending=[True, False])
         .collect()
     )
-    # Why a link was not scored, read from flags rather than by matching a million link ids.
-    rolled_up = rollup.select(pl.col("firm_id").unique(), pl.lit(True).alias("_rolled_up"))
+    # Why a link was not scored.
+    scored = contributions.select(pl.col("link_id").unique())
     scored_evidence = contributions.filter(pl.col("link_kind") == "evidence").select("link_id").unique()
     dropped_evidence = attributed.filter((pl.col("link_kind") == "evidence") & pl.col("firm_id").is_not_null()).join(
         scored_evidence, on="link_id", how="anti"
@@ -213,14 +241,12 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         .then(pl.col("link_kind"))
         .when(pl.col("link_kind") == "evidence")
         .then(pl.lit("evidence (already in the firm's contract records)"))
-        .otherwise(pl.concat_str(pl.col("link_kind"), pl.lit(" (matched firm has no Canadian parent)")))
+        .otherwise(pl.concat_str(pl.col("link_kind"), pl.lit(" (matched firm had no Canadian parent on its date)")))
     )
     unrolled = (
         attributed.lazy()
         .filter((pl.col("link_kind") != "evidence") | pl.col("firm_id").is_null())
-        .join(rolled_up.lazy(), on="firm_id", how="left")
-        .filter(pl.col("_rolled_up").is_null())
-        .drop("_rolled_up")
+        .join(scored.lazy(), on="link_id", how="anti")
     )
     not_scored = (  # matched no firm, counted twice, or left out of scope: by kind and reason
         pl.concat([unrolled, dropped_evidence.lazy()], how="vertical")
@@ -235,4 +261,7 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         unattributed=unattributed,
         unmapped_categories=unmapped(links).collect(),
         discovered_firms=discovered,
+        candidates=review_candidates(
+            attributed, matcher, frames.issuers.collect() if frames.issuers is not None else None
+        ),
     )

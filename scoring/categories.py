@@ -1,5 +1,7 @@
 """What was sold: PSC and NAICS codes, or their descriptions where a format carries only those, to a
-category and its severity. Codes first (longest prefix wins), then descriptions, then the fallback."""
+category and its severity. A record's own description naming surveillance, investigative data, licence-plate
+readers, intercept, detention or removal wins first (a generic IT product code does not say what the data is
+for); then codes (longest prefix wins), then code descriptions, then the fallback."""
 
 from __future__ import annotations
 
@@ -29,6 +31,16 @@ def _description_lookup(text: pl.Expr, rules: dict[str, str]) -> pl.Expr:
     return normalized.replace_strict(rules, default=None, return_dtype=pl.String)
 
 
+def _keyword_lookup(text: pl.Expr, rules: tuple[tuple[str, str], ...]) -> pl.Expr:
+    if not rules:
+        return pl.lit(None, dtype=pl.String)
+    upper = text.str.to_uppercase()
+    found = pl.lit(None, dtype=pl.String)
+    for pattern, category in reversed(rules):  # the first rule that matches wins
+        found = pl.when(upper.str.contains(pattern)).then(pl.lit(category)).otherwise(found)
+    return found
+
+
 def classify(links: pl.LazyFrame, methodology: Methodology) -> pl.LazyFrame:
     """Add `category`, `category_source` and `category_severity` to each link."""
     psc_desc = {d: c for (scheme, d), c in methodology.description_rules.items() if scheme == "psc"}
@@ -37,13 +49,14 @@ def classify(links: pl.LazyFrame, methodology: Methodology) -> pl.LazyFrame:
     naics_code = pl.col("naics_code").str.strip_chars()
     candidates = [
         ("evidence", pl.col("evidence_category")),
+        ("description_keyword", _keyword_lookup(pl.col("description"), methodology.keyword_rules)),
         ("psc_code", _prefix_lookup(psc_code, methodology.psc_rules, PSC_LENGTHS)),
         ("psc_description", _description_lookup(pl.col("psc_description"), psc_desc)),
         ("naics_code", _prefix_lookup(naics_code, methodology.naics_rules, NAICS_LENGTHS)),
         ("naics_description", _description_lookup(pl.col("naics_description"), naics_desc)),
     ]
     # A few hundred distinct code/description combinations cover millions of links: classify each once.
-    inputs = ["evidence_category", "psc_code", "psc_description", "naics_code", "naics_description"]
+    inputs = ["evidence_category", "description", "psc_code", "psc_description", "naics_code", "naics_description"]
     combos = links.select(inputs).unique()
     frame = combos.with_columns([expr.alias(f"_cat_{name}") for name, expr in candidates])
     category = pl.coalesce([pl.col(f"_cat_{name}") for name, _ in candidates])

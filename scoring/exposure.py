@@ -99,13 +99,36 @@ def weigh(links: pl.LazyFrame, methodology: Methodology, as_of: date) -> pl.Lazy
     product = pl.col("weighted_amount_cents").cast(pl.Float64) / 100
     for factor in factors:
         product = product * pl.col(factor)
-    return links.with_columns(recency, agency, confidence, channel, weighted_cents).with_columns(
-        product.alias("contribution"),
-        # The firm's share of the dollars themselves (documents are not obligations: they count 0 here).
-        pl.when(is_evidence)
-        .then(pl.lit(0, dtype=pl.Int64))
-        .otherwise((pl.col("amount_cents").cast(pl.Float64) * pl.col("ownership_share")).round(0).cast(pl.Int64))
-        .alias("share_cents"),
+    # A de-obligation reverses an earlier obligation: it is weighed as old as the award's oldest obligation, not
+    # at its own (later, heavier) date, and an award's contributions never sum below zero. A cancelled award
+    # nets to nothing instead of lowering the firm's score.
+    award = ["parent_id", "via_firm_id", "award_key"]
+    reversal = ~is_evidence & pl.col("award_key").is_not_null() & (pl.col("amount_cents") < 0)
+    obligation = pl.col("amount_cents") > 0
+    netted_recency = (
+        pl.when(reversal)
+        .then(pl.col("recency_weight").filter(obligation).min().over(award).fill_null(pl.col("recency_weight")))
+        .otherwise(pl.col("recency_weight"))
+        .alias("recency_weight")
+    )
+    gained = pl.col("contribution").filter(pl.col("contribution") > 0).sum().over(award)
+    reversed_ = -pl.col("contribution").filter(pl.col("contribution") < 0).sum().over(award)
+    # Where reversals outweigh the award's obligations, their recency weight shrinks so the award sums to zero;
+    # the contribution stays the product of its factors.
+    shrink = pl.when(reversal & (reversed_ > gained)).then(gained / reversed_).otherwise(1.0)
+    floored = [(pl.col("recency_weight") * shrink).alias("recency_weight"), (pl.col("contribution") * shrink)]
+    return (
+        links.with_columns(recency, agency, confidence, channel, weighted_cents)
+        .with_columns(netted_recency)
+        .with_columns(
+            product.alias("contribution"),
+            # The firm's share of the dollars themselves (documents are not obligations: they count 0 here).
+            pl.when(is_evidence)
+            .then(pl.lit(0, dtype=pl.Int64))
+            .otherwise((pl.col("amount_cents").cast(pl.Float64) * pl.col("ownership_share")).round(0).cast(pl.Int64))
+            .alias("share_cents"),
+        )
+        .with_columns(*floored)
     )
 
 

@@ -69,6 +69,7 @@ class StoreFrames:
     firm_aliases: pl.LazyFrame
     ownership: pl.LazyFrame
     overrides: pl.LazyFrame | None = None  # analysts' match decisions (scheme, value, firm_id, decision, ...)
+    issuers: pl.LazyFrame | None = None  # universe issuers not in the registry (issuer_id, name): review reasons
 
 
 def _cents(column: str) -> pl.Expr:

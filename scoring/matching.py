@@ -280,9 +280,13 @@ class NameMatcher:
         # and a very short registry name ("AB") only counts on its own.
         strong_containment = contained and (len(alias) >= 3 or not extra)
         opening = all(a in same for a, same in zip(a_tokens, q_words, strict=False))
-        # The registry name opens the query, word for word, and other words qualify it:
+        # The registry name opens the query, word for word and spelt the same, and other words qualify it:
         # "SIEMENS HEALTHCARE DIAGNOSTICS" (not "KATHERINE J THOMSON"; a lone ordinary word is checked below).
-        leading = bool(distinctive) and len(q_tokens) > len(a_tokens) and opening and not other_party
+        # A look-alike spelling of the name ("ROSHELL TRANSPORT" for "ROSHEL") is another firm until shown.
+        opening_exactly = len(q_tokens) > len(a_tokens) and tuple(q_tokens[: len(a_tokens)]) == tuple(a_tokens)
+        # A name of three letters or fewer ("CAE") opening a longer one ("CAE HEALTHCARE", sold in 2023) is
+        # too thin to say which business it is: ownership data, not the name, decides those.
+        leading = bool(distinctive) and opening_exactly and not other_party and len(alias.replace(" ", "")) > 3
         # The query is the registry name cut short ("MAPLE REINDERS" for "MAPLE REINDERS CONSTRUCTORS").
         truncated = (
             len(q_tokens) < len(a_tokens)
@@ -291,6 +295,10 @@ class NameMatcher:
             and not other_party
         )
         compact = fuzz.ratio(query.replace(" ", ""), alias.replace(" ", ""))
+        respelt = [t for t in distinctive if t not in q_tokens]
+        # A short name with a distinctive word spelt differently ("ROSHELL" for "ROSHEL") may be another firm;
+        # a typo beside two distinctive words spelt right ("THOMSON REUTER SPECIAL") is still that firm.
+        look_alike = respelt and len(distinctive) - len(respelt) < 2 and compact < 100
         if char >= TYPO_RATIO or compact >= TYPO_RATIO:
             char = max(char, compact)
             confidence = 0.90 + (char - TYPO_RATIO) / (100 - TYPO_RATIO) * 0.06
@@ -313,6 +321,8 @@ class NameMatcher:
             "distinctive_coverage": round(coverage, 3),
             "extra_words": " ".join(extra),
             "reason": reason,
+            # Set when the name matched only through a respelt distinctive word: attribution needs corroboration.
+            "look_alike": bool(look_alike) and reason == "near-identical spelling",
         }
         return NameCandidate(self.aliases[alias], alias, round(confidence, 3), features)
 

@@ -48,6 +48,8 @@ class Methodology:
     psc_rules: dict[str, str] = field(default_factory=dict)
     naics_rules: dict[str, str] = field(default_factory=dict)
     description_rules: dict[tuple[str, str], str] = field(default_factory=dict)
+    # (regex, category) tried in order on a record's own description, before any product code.
+    keyword_rules: tuple[tuple[str, str], ...] = ()
 
     @property
     def fallback_category(self) -> str:
@@ -90,6 +92,7 @@ class Methodology:
                 "psc": len(self.psc_rules),
                 "naics": len(self.naics_rules),
                 "description": len(self.description_rules),
+                "keyword": len(self.keyword_rules),
             },
         }
 
@@ -119,6 +122,7 @@ def load_methodology(directory: Path = METHODOLOGY_DIR) -> Methodology:
         (r["scheme"].strip().lower(), " ".join(r["description"].upper().split())): r["category"]
         for r in _read_csv(directory / "description_rules.csv")
     }
+    keywords = tuple((r["pattern"], r["category"]) for r in _read_csv(directory / "keyword_rules.csv"))
     methodology = Methodology(
         version=str(raw["version"]),
         published=str(raw["published"]),
@@ -140,6 +144,7 @@ def load_methodology(directory: Path = METHODOLOGY_DIR) -> Methodology:
         psc_rules=psc,
         naics_rules=naics,
         description_rules=described,
+        keyword_rules=keywords,
     )
     validate(methodology)
     return methodology
@@ -157,9 +162,8 @@ def validate(m: Methodology) -> None:
     for name, value in weights.items():
         if not 0 <= value <= 1:
             raise MethodologyError(f"methodology {m.version}: {name} weight {value} is outside [0, 1]")
-    unknown = {c for c in (*m.psc_rules.values(), *m.naics_rules.values(), *m.description_rules.values())} - set(
-        m.categories
-    )
+    ruled = (*m.psc_rules.values(), *m.naics_rules.values(), *m.description_rules.values())
+    unknown = {*ruled, *(c for _pattern, c in m.keyword_rules)} - set(m.categories)
     if unknown:
         raise MethodologyError(f"methodology {m.version}: rules name unknown categories {sorted(unknown)}")
     if m.half_life_days <= 0 or m.score_log_scale <= 0 or m.score_unit_usd <= 0:

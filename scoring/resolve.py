@@ -112,9 +112,14 @@ def fuzzy_attribute(attributed: pl.DataFrame, matcher: NameMatcher) -> pl.DataFr
         )
         accepted = []
         for m in matcher.match_many(names):
-            if m.firm_id is not None and m.method == "fuzzy":
+            if m.firm_id is not None and m.method == "fuzzy" and not m.features.get("look_alike"):
                 accepted.append((m.query, m.firm_id, m.confidence, str(m.features.get("alias", ""))))
-            elif m.query in foreign_owned and m.candidates and m.candidates[0].confidence >= FOREIGN_OWNED_ACCEPT:
+            elif (
+                m.query in foreign_owned
+                and m.candidates
+                and m.candidates[0].confidence >= FOREIGN_OWNED_ACCEPT
+                and not m.candidates[0].features.get("look_alike")
+            ):
                 top = m.candidates[0]
                 rivals = [c for c in m.candidates[1:] if c.confidence >= top.confidence]
                 if not rivals:

@@ -7,6 +7,8 @@ A firm may reach several Canadian parents (a joint venture of two), each with it
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import polars as pl
 
 MAX_DEPTH = 32
@@ -88,5 +90,52 @@ def ultimate_canadian_parents(
         # Distinct paths to the same parent add up (50 % directly plus 50 % through a subsidiary).
         .agg(pl.col("ownership_share").sum().clip(upper_bound=1.0), pl.col("path").first())
         .sort(["firm_id", "parent_id"])
+        .lazy()
+    )
+
+
+def dated_canadian_parents(
+    firms: pl.LazyFrame,
+    ownership: pl.LazyFrame,
+    default_shares: dict[str, float],
+    canada: str = "CAN",
+) -> pl.LazyFrame:
+    """`ultimate_canadian_parents` for every period in which the ownership edges stay the same, with the
+    period as `valid_from`/`valid_to` (inclusive; null is open-ended). A record counts for a parent only if
+    its date falls in the period: every edge of its path held on that day."""
+    edges = ownership.collect()
+    starts = edges["valid_from"].drop_nulls().to_list()
+    ends = [d + timedelta(days=1) for d in edges["valid_to"].drop_nulls().to_list()]
+    boundaries = sorted(set(starts) | set(ends))
+    periods: list[tuple[date | None, date | None]] = []
+    previous: date | None = None
+    for boundary in boundaries:
+        periods.append((previous, boundary - timedelta(days=1)))
+        previous = boundary
+    periods.append((previous, None))
+    frames = []
+    for start, end in periods:
+        day = start if start is not None else (end if end is not None else date.max)
+        held = edges.filter(
+            (pl.col("valid_from").is_null() | (pl.col("valid_from") <= day))
+            & (pl.col("valid_to").is_null() | (pl.col("valid_to") >= day))
+        )
+        frames.append(
+            ultimate_canadian_parents(firms, held.lazy(), default_shares, canada)
+            .collect()
+            .with_columns(
+                pl.lit(start, dtype=pl.Date).alias("valid_from"), pl.lit(end, dtype=pl.Date).alias("valid_to")
+            )
+        )
+    dated = pl.concat(frames, how="vertical").sort(["firm_id", "parent_id", "valid_from"], nulls_last=False)
+    # Neighbouring periods with the same parent, share and path are one period.
+    same = ["firm_id", "parent_id", "ownership_share", "path"]
+    adjacent = pl.col("valid_from").eq_missing(pl.col("valid_to").shift(1) + timedelta(days=1))
+    run = (pl.any_horizontal([pl.col(c).ne_missing(pl.col(c).shift(1)) for c in same]) | ~adjacent).cum_sum()
+    return (
+        dated.with_columns(run.alias("_run"))
+        .group_by("_run", maintain_order=True)
+        .agg(*[pl.col(c).first() for c in same], pl.col("valid_from").first(), pl.col("valid_to").last())
+        .drop("_run")
         .lazy()
     )

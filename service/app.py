@@ -20,7 +20,7 @@ from service.access import AccessControl, bearer_token
 from service.errors import PROBLEM_JSON, problem_body, register_error_handlers
 from service.live import LiveHolder
 from service.observability import REQUEST_ID_HEADER, Metrics, configure_logging
-from service.routers import admin, firms, meta, screen
+from service.routers import admin, candidates, firms, meta, screen
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(firms.router)
     app.include_router(screen.router)
+    app.include_router(candidates.router)
     app.include_router(admin.router)
 
     @app.get("/metrics", include_in_schema=False)

@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     refresh.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     refresh.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
 
+    review = commands.add_parser("candidates", help="the review queue: unattributed vendors that may be Canadian-owned")
+    review.add_argument("--limit", type=int, default=50, help="how many, most dollars first (default 50)")
+
     export = commands.add_parser("export-openapi", help="write the OpenAPI document generated from the app")
     export.add_argument("output", type=Path, nargs="?", default=Path("openapi/openapi.json"))
     return parser
@@ -233,6 +236,30 @@ def cmd_score(db: Path, as_of: date | None) -> int:
         console.print(f"not scored: {row['link_kind']}: {row['records']:,} records, USD {row['amount']:,.2f}")
     if result.unmapped_categories.height:
         console.print(f"{result.unmapped_categories.height} code/description combinations fell to category 'other'")
+    return 0
+
+
+def cmd_candidates(db: Path, limit: int) -> int:
+    from service import queries  # the server's read of the queue: one definition of what it shows
+
+    con = connect(db, read_only=True)
+    try:
+        cur = con.cursor()
+        snapshot = queries.current_snapshot(cur)
+        if snapshot.as_of is None:
+            console.print("no scored snapshot: run `exposure score` first")
+            return 1
+        rows, total = queries.review_candidates(cur, snapshot, limit)
+    finally:
+        con.close()
+    console.print(f"review queue as of {snapshot.as_of}: top {len(rows)} of {total:,} (not scored until confirmed)")
+    for r in rows:  # one line each, so the list reads the same in any terminal and in a file
+        awards = ", ".join(r.award_keys[:2]) + (" …" if len(r.award_keys) > 2 else "")
+        console.print(
+            f"{r.rank:>4}. {r.recipient_name}: USD {r.amount:,.2f} in {r.records} records "
+            f"({r.first_date} to {r.last_date}); {'; '.join(r.reasons)}; awards {awards}"
+        )
+    console.print("confirm or reject with `exposure overrides add`; a candidate adds nothing to a score until then")
     return 0
 
 
@@ -411,6 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_score(db, args.as_of)
         if args.command == "serve":
             return cmd_serve(db, args.host, args.port, args.workers)
+        if args.command == "candidates":
+            return cmd_candidates(db, args.limit)
         if args.command == "export-openapi":
             return cmd_export_openapi(args.output)
         if args.command == "overrides":

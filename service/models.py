@@ -439,6 +439,23 @@ class Source(BaseModel):
     rows_quarantined: int
 
 
+class ReviewCandidate(BaseModel):
+    """An unattributed vendor that may be Canadian-owned: for an analyst to confirm or reject. Not scored."""
+
+    rank: int
+    recipient_name: str
+    recipient_uei: str | None
+    amount: float = Field(description="U.S. dollars obligated to this vendor name in the loaded records")
+    records: int
+    first_date: date | None
+    last_date: date | None
+    agencies: list[str]
+    reasons: list[str] = Field(description="near_miss, issuer_name or foreign_owned, each with its detail")
+    suggested_firm_id: str | None
+    suggested_issuer_id: str | None
+    award_keys: list[str] = Field(description="up to five USAspending award keys, for tracing")
+
+
 class ListOf(BaseModel, Generic[T]):
     data: list[T]
     count: int

@@ -26,6 +26,7 @@ from service.models import (
     HistoryPoint,
     Identifier,
     OverrideInfo,
+    ReviewCandidate,
     Snapshot,
     Source,
     Subsidiary,
@@ -487,3 +488,22 @@ def strongest_evidence(profile: FirmProfile, n: int) -> tuple[list[Evidence], li
         reverse=True,
     )
     return ranked[:n], profile.contributions[:n]
+
+
+def review_candidates(
+    cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, limit: int, offset: int = 0
+) -> tuple[list[ReviewCandidate], int]:
+    """The review queue of the snapshot, most dollars first."""
+    params = [snapshot.as_of, snapshot.methodology_version]
+    where = "WHERE as_of = ? AND methodology_version = ?"
+    total = int(cur.execute(f"SELECT count(*) FROM review_candidates {where}", params).fetchall()[0][0])
+    rows = _rows(
+        cur,
+        "SELECT rank, recipient_name, recipient_uei, amount, records, first_date, last_date, agencies, reasons, "
+        f"suggested_firm_id, suggested_issuer_id, award_keys FROM review_candidates {where} "
+        "ORDER BY rank LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    return [
+        ReviewCandidate(**{**r, "agencies": r["agencies"] or [], "award_keys": r["award_keys"] or []}) for r in rows
+    ], total

@@ -132,19 +132,17 @@ def _load_lookups(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> N
             [serving.snapshot.as_of, serving.snapshot.methodology_version],
         ).fetchall():
             parents.setdefault(child, parent)
-    for child, parent in cur.execute(
-        """
-        WITH RECURSIVE up(firm_id, parent, trail) AS (
-            SELECT child_firm_id, parent_firm_id, [child_firm_id] FROM ownership
-            UNION ALL
-            SELECT u.firm_id, o.parent_firm_id, list_append(u.trail, o.child_firm_id)
-            FROM up u JOIN ownership o ON o.child_firm_id = u.parent WHERE NOT list_contains(u.trail, o.parent_firm_id)
-        )
-        SELECT firm_id, parent FROM up
-        """
-    ).fetchall():
-        if parent in serving.firms:
-            parents.setdefault(child, parent)
+    if serving.snapshot.as_of is not None:
+        # The roll-up scoring persisted, as it holds on the snapshot's date: no second walk of the ownership.
+        for child, parent in cur.execute(
+            """SELECT firm_id, parent_id FROM ownership_paths
+               WHERE as_of = ? AND methodology_version = ? AND firm_id <> parent_id
+                 AND (valid_from IS NULL OR valid_from <= as_of) AND (valid_to IS NULL OR valid_to >= as_of)
+               ORDER BY ownership_share DESC, parent_id""",
+            [serving.snapshot.as_of, serving.snapshot.methodology_version],
+        ).fetchall():
+            if parent in serving.firms:
+                parents.setdefault(child, parent)
     serving.parents = parents
 
     ticker_claims: dict[str, set[str]] = {}

@@ -323,3 +323,16 @@ def test_vendor_check_gives_match_verdict_and_three_strongest_evidence(client: T
     assert nobody["result"]["verdict"] == "not_covered" and nobody["evidence"] == []
     assert_problem(client.get("/v1/vendor-check"), 422)
     assert_problem(client.get("/v1/vendor-check", params={"uei": "short"}), 422)
+
+
+def test_the_review_queue_is_served_as_a_list(client: TestClient) -> None:
+    response = client.get("/v1/candidates", params={"limit": 5})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"data", "count", "snapshot"} and body["count"] >= len(body["data"])
+    amounts = [c["amount"] for c in body["data"]]
+    assert amounts == sorted(amounts, reverse=True)
+    assert all(c["reasons"] for c in body["data"])
+    assert (
+        client.get("/v1/candidates", params={"limit": 0}).headers["content-type"].startswith("application/problem+json")
+    )

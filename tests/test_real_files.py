@@ -178,3 +178,50 @@ def test_every_code_and_description_in_the_real_files_maps_to_a_category(
 ) -> None:
     _db, result, _reports = scored
     assert result.unmapped_categories.height == 0, result.unmapped_categories.head(10)
+
+
+def test_ownership_counts_only_on_the_days_it_held(scored: tuple[Path, ScoreResult, list[LoadReport]]) -> None:
+    """WSP bought Wood's E&IS business, its partner in the WSP E&IS-HDR joint venture, on 2022-09-23: the
+    venture's CBP rows before that date are not WSP's. OpenText's Micro Focus Government Solutions row predates
+    the Micro Focus acquisition (2023-01-31), so it is not OpenText's either."""
+    db, result, _reports = scored
+    c = result.contributions
+    jv = c.filter((c["parent_id"] == "wsp") & (c["via_firm_id"] == "wsp-eis-hdr-jv"))
+    assert jv.height and (jv["link_date"] >= date(2022, 9, 23)).all()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        before = scalar(
+            con,
+            "SELECT count(*) FROM transactions WHERE recipient_name ILIKE 'WSP E&IS%HDR%' "
+            "AND action_date < '2022-09-23'",
+        )
+        rows = con.execute(
+            "SELECT valid_from FROM ownership_paths WHERE firm_id = 'wsp-eis-hdr-jv' AND parent_id = 'wsp'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert int(before) > 0, "the JV's early rows are in the real files"
+    assert rows == [(date(2022, 9, 23),)]  # the persisted roll-up carries the date the server reads
+    micro_focus = c.filter(c["via_firm_id"] == "micro-focus-government-solutions")
+    assert micro_focus.height == 0 or (micro_focus["link_date"] >= date(2023, 1, 31)).all()
+    guidance = c.filter(c["via_firm_id"] == "guidance-software")
+    assert (guidance["link_date"] >= date(2017, 9, 14)).all()
+
+
+def test_the_review_queue_on_the_real_files(
+    scored: tuple[Path, ScoreResult, list[LoadReport]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, result, _reports = scored
+    queue = result.candidates
+    assert queue.height >= 20  # 26 vendor names carry a reason in these files
+    assert {"MAGNET FORENSICS USA INC", "WASTE CONNECTIONS OF NEW MEXICO, INC."} <= set(queue["recipient_name"])
+    assert queue["amount"].is_sorted(descending=True) and (queue["amount"] > 0).all()
+    assert all(reasons for reasons in queue["reasons"].to_list())
+    assert all(keys for keys in queue["award_keys"].to_list())
+    names = set(queue["recipient_name"].to_list())
+    assert "ROSHELL TRANSPORT LLC" not in set(result.contributions["recipient_name"].drop_nulls().to_list())
+    # Queued vendors add nothing: none of them is in the contributions.
+    assert not names & set(result.contributions["recipient_name"].drop_nulls().to_list())
+    assert main(["--db", str(db), "candidates", "--limit", "50"]) == 0
+    printed = capsys.readouterr().out
+    assert f"top {min(50, queue.height)} of {queue.height}" in printed and queue["recipient_name"][0] in printed

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import polars as pl
 import pytest
 
-from scoring import load_methodology, score
+from scoring import StoreFrames, load_methodology, score
 from scoring.normalize import normalize_name
+from scoring.resolve import FOREIGN_OWNED_US
 from scoring.rollup import ultimate_canadian_parents
 from tests.builders import frames as _frames
 from tests.builders import tx
@@ -172,6 +174,41 @@ def test_ownership_counts_only_while_it_is_valid() -> None:
     assert result.contributions.height == 0
 
 
+def test_ownership_is_dated_per_record_bought_then_sold() -> None:
+    """Records count for the parent only between the purchase and the sale, whatever the as-of date."""
+    frames = _frames(
+        transactions=[
+            tx("t1", "A1", "100.00", date(2019, 6, 1), "MAPLE FEDERAL LLC"),  # before the purchase
+            tx("t2", "A2", "200.00", date(2021, 6, 1), "MAPLE FEDERAL LLC"),  # while owned
+            tx("t3", "A3", "400.00", date(2024, 6, 1), "MAPLE FEDERAL LLC"),  # after the sale
+        ],
+        firms=CANADIAN_PARENT,
+        ownership=[{**OWNED[0], "valid_from": date(2020, 1, 1), "valid_to": date(2022, 12, 31)}],
+    )
+    result = score(frames, load_methodology(), AS_OF)
+    assert result.contributions["award_key"].to_list() == ["A2"]
+    assert float(result.scores.to_dicts()[0]["obligated_total"]) == 200.0
+    paths = result.ownership_paths.filter(result.ownership_paths["firm_id"] == "us-sub").to_dicts()
+    assert [(p["valid_from"], p["valid_to"]) for p in paths] == [(date(2020, 1, 1), date(2022, 12, 31))]
+    not_scored = dict(zip(result.unattributed["link_kind"], result.unattributed["records"], strict=True))
+    assert not_scored["transaction (matched firm had no Canadian parent on its date)"] == 2
+
+
+def test_a_look_alike_spelling_of_a_short_name_is_not_attributed() -> None:
+    firms = [{"firm_id": "roshel", "name": "Roshel", "country_code": "CAN"}]
+    frames = _frames(
+        transactions=[
+            tx("t1", "A1", "100.00", date(2026, 1, 1), "ROSHELL LLC"),
+            tx("t2", "A2", "100.00", date(2026, 1, 1), "ROSHELL TRANSPORT LLC"),
+            tx("t3", "A3", "100.00", date(2026, 1, 1), "ROSHELL LLC", domestic_or_foreign_entity=FOREIGN_OWNED_US),
+            tx("t4", "A4", "50.00", date(2026, 1, 1), "ROSHEL TRANSPORT LLC"),  # the name itself, qualified
+        ],
+        firms=firms,
+    )
+    result = score(frames, load_methodology(), AS_OF)
+    assert result.contributions["award_key"].to_list() == ["A4"]
+
+
 def test_a_foreign_owned_us_vendor_needs_less_to_match_than_any_other() -> None:
     def run(flag: str | None) -> list[str]:
         frames = _frames(
@@ -196,3 +233,141 @@ def test_fuzzy_matches_carry_their_confidence_into_contributions() -> None:
     row = score(frames, load_methodology(), AS_OF).contributions.to_dicts()[0]
     assert row["matched_by"] == "fuzzy:name" and row["matched_value"] == "MAPLE FEDERAL"
     assert 0.9 <= row["match_confidence"] < 1.0
+
+
+# --- methodology 2026.12.1: each fix fails under the rules it replaced ------------------------------------
+
+
+def test_a_cancelled_award_nets_to_nothing_instead_of_lowering_the_score() -> None:
+    obligated_then_cancelled = [
+        tx("t1", "A1", "1000000.00", date(2019, 1, 1), "MAPLE FEDERAL LLC"),
+        tx("t2", "A1", "-1000000.00", date(2026, 1, 1), "MAPLE FEDERAL LLC", mod="1"),
+    ]
+    other = [tx("t3", "A2", "5000.00", date(2026, 1, 1), "MAPLE FEDERAL LLC")]
+    with_cancelled = score(
+        _frames(transactions=obligated_then_cancelled + other, firms=CANADIAN_PARENT, ownership=OWNED),
+        load_methodology(),
+        AS_OF,
+    )
+    without = score(_frames(transactions=other, firms=CANADIAN_PARENT, ownership=OWNED), load_methodology(), AS_OF)
+    c = with_cancelled.contributions
+    assert c.filter(c["award_key"] == "A1")["contribution"].sum() == pytest.approx(0.0, abs=1e-6)
+    assert with_cancelled.scores["score"].to_list() == without.scores["score"].to_list()
+    # A partial de-obligation still leaves a positive award.
+    partly = score(
+        _frames(
+            transactions=[
+                obligated_then_cancelled[0],
+                {**obligated_then_cancelled[1], "federal_action_obligation": -400000},
+            ],
+            firms=CANADIAN_PARENT,
+            ownership=OWNED,
+        ),
+        load_methodology(),
+        AS_OF,
+    )
+    assert partly.contributions["contribution"].sum() > 0
+
+
+def test_a_description_naming_surveillance_wins_over_a_generic_it_code() -> None:
+    frames = _frames(
+        transactions=[
+            tx(
+                "t1",
+                "A1",
+                "100.00",
+                date(2026, 1, 1),
+                "MAPLE FEDERAL LLC",
+                product_or_service_code="DA01",
+                transaction_description="LICENSE PLATE READER DATA SUBSCRIPTION",
+            ),
+            tx("t2", "A2", "100.00", date(2026, 1, 1), "MAPLE FEDERAL LLC", product_or_service_code="DA01"),
+        ],
+        firms=CANADIAN_PARENT,
+        ownership=OWNED,
+    )
+    c = score(frames, load_methodology(), AS_OF).contributions.sort("award_key")
+    assert c["category"].to_list() == ["surveillance", "it_software"]
+    assert c["category_source"].to_list()[0] == "description_keyword"
+
+
+def test_cancelled_and_intended_deals_are_shown_but_add_nothing() -> None:
+    methodology = load_methodology()
+    assert methodology.evidence_status["cancelled"] == 0 and methodology.evidence_status["intended"] == 0
+    evidence = [
+        {
+            "evidence_id": f"e-{status}",
+            "firm_id": "parent",
+            "agency_code": "7012",
+            "kind": "property",
+            "category": "detention",
+            "status": status,
+            "channel": "direct",
+            "amount": Decimal("5000000"),
+            "currency": "USD",
+            "event_date": date(2026, 1, 1),
+            "url": "https://example.org/report",
+            "confidence": "high",
+        }
+        for status in ("cancelled", "intended")
+    ]
+    result = score(_frames(firms=CANADIAN_PARENT, ownership=OWNED, evidence=evidence), methodology, AS_OF)
+    assert result.contributions.height == 2  # still on the record, with their factors
+    assert result.contributions["contribution"].sum() == 0
+    assert result.scores["score"].to_list() == [0.0]
+
+
+def test_evidence_about_an_award_in_the_records_counts_its_obligations_not_the_ceiling() -> None:
+    reseller_deal = {
+        "evidence_id": "e1",
+        "firm_id": "parent",
+        "agency_code": "7012",
+        "kind": "contract",
+        "category": "surveillance",
+        "status": "active",
+        "channel": "reseller",
+        "amount": Decimal("22000000"),  # "up to" US$22 million, as reported
+        "currency": "USD",
+        "event_date": date(2026, 1, 1),
+        "url": "https://example.org/report",
+        "confidence": "high",
+        "award_key": "A9",
+    }
+    frames = _frames(
+        transactions=[tx("t1", "A9", "1000000.00", date(2026, 1, 1), "SOME RESELLER INC")],
+        firms=CANADIAN_PARENT,
+        ownership=OWNED,
+        evidence=[reseller_deal],
+    )
+    c = score(frames, load_methodology(), AS_OF).contributions
+    assert c["link_kind"].to_list() == ["evidence"]
+    assert c["weighted_amount_cents"].to_list() == [100_000_000]  # the award's US$1M actually obligated
+
+
+def test_the_review_queue_ranks_unattributed_vendors_with_reasons_and_never_scores_them() -> None:
+    issuers = pl.LazyFrame({"issuer_id": ["tsx-wcn"], "name": ["Waste Connections, Inc."]})
+    firms = [{"firm_id": "roshel", "name": "Roshel", "country_code": "CAN"}]
+    base = _frames(
+        transactions=[
+            tx("t1", "A1", "500.00", date(2026, 1, 1), "ROSHELL LLC"),  # a look-alike: a near miss
+            tx("t2", "A2", "9000.00", date(2026, 1, 1), "WASTE CONNECTIONS OF NEW MEXICO, INC."),  # an issuer's name
+            tx("t3", "A3", "50.00", date(2026, 1, 1), "ACME WIDGETS INC", domestic_or_foreign_entity=FOREIGN_OWNED_US),
+            tx("t4", "A4", "70.00", date(2026, 1, 1), "UNRELATED SUPPLY CO"),  # no reason: not a candidate
+        ],
+        firms=firms,
+    )
+    frames = StoreFrames(**{**base.__dict__, "issuers": issuers})
+    result = score(frames, load_methodology(), AS_OF)
+    queue = result.candidates
+    assert queue["recipient_name"].to_list() == [
+        "WASTE CONNECTIONS OF NEW MEXICO, INC.",
+        "ROSHELL LLC",
+        "ACME WIDGETS INC",
+    ]
+    assert queue["rank"].to_list() == [1, 2, 3]
+    reasons = dict(zip(queue["recipient_name"], queue["reasons"].to_list(), strict=True))
+    assert reasons["WASTE CONNECTIONS OF NEW MEXICO, INC."][0].startswith("issuer_name: opens with Waste Connections")
+    assert reasons["ROSHELL LLC"][0].startswith("near_miss: resembles ROSHEL (roshel")
+    assert reasons["ACME WIDGETS INC"] == ["foreign_owned: foreign-owned business incorporated in the U.S."]
+    assert queue["award_keys"].to_list()[0] == ["A2"]
+    assert result.contributions.height == 0 and result.scores["score"].to_list() == [0.0]

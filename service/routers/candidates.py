@@ -1,0 +1,30 @@
+"""The review queue: unattributed vendors that may be Canadian-owned, for analysts to confirm or reject."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from service import queries
+from service.deps import CursorDep, ServingDep
+from service.models import ListOf, ReviewCandidate
+
+router = APIRouter(tags=["review"])
+
+
+@router.get(
+    "/v1/candidates",
+    response_model=ListOf[ReviewCandidate],
+    summary="Unattributed vendors that may be Canadian-owned, most dollars first (never part of a score)",
+)
+def candidates(
+    cursor: CursorDep,
+    serving: ServingDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ListOf[ReviewCandidate]:
+    """Each candidate gives its reasons (a near miss to a registry firm, a Canadian issuer's name, the
+    foreign-owned flag) and award keys. Confirm one with `exposure overrides add`; only then is it scored."""
+    rows, total = queries.review_candidates(cursor, serving.snapshot, limit, offset)
+    return ListOf[ReviewCandidate](data=rows, count=total, snapshot=serving.snapshot)
