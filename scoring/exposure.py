@@ -19,16 +19,16 @@ ICE, CBP = "7012", "7014"
 
 
 def score_from_weighted(weighted_usd: float, methodology: Methodology) -> float:
-    """The Python twin of `score_expr`: 100 × tanh(log10(1 + W / unit) / scale), 0 for W <= 0."""
+    """The Python twin of `score_expr`: min(100, points × log10(1 + W / unit)), 0 for W <= 0."""
     if weighted_usd <= 0:
         return 0.0
     level = math.log10(1 + weighted_usd / methodology.score_unit_usd)
-    return round(100 * math.tanh(level / methodology.score_log_scale), 2)
+    return round(min(100.0, methodology.score_points_per_decade * level), 2)
 
 
 def score_expr(weighted: pl.Expr, methodology: Methodology) -> pl.Expr:
     level = (1 + weighted.clip(lower_bound=0) / methodology.score_unit_usd).log10()
-    return (100 * (level / methodology.score_log_scale).tanh()).round(2)
+    return (methodology.score_points_per_decade * level).clip(upper_bound=100).round(2)
 
 
 def tier_expr(score: pl.Expr, methodology: Methodology) -> pl.Expr:

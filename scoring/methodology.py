@@ -41,7 +41,7 @@ class Methodology:
     evidence_nominal_usd: float
     default_shares: dict[str, float]
     score_unit_usd: float
-    score_log_scale: float
+    score_points_per_decade: float
     tiers: dict[str, float]
     revenue_bands: dict[str, float]
     categories: dict[str, Category] = field(default_factory=dict)
@@ -73,9 +73,9 @@ class Methodology:
             "evidence_nominal_usd": self.evidence_nominal_usd,
             "ownership_default_shares": self.default_shares,
             "score": {
-                "formula": "100 × tanh(log10(1 + weighted_usd / unit_usd) / log_scale)",
+                "formula": "min(100, points_per_decade × log10(1 + weighted_usd / unit_usd))",
                 "unit_usd": self.score_unit_usd,
-                "log_scale": self.score_log_scale,
+                "points_per_decade": self.score_points_per_decade,
             },
             "tiers": self.tiers,
             "revenue_bands": self.revenue_bands,
@@ -137,7 +137,7 @@ def load_methodology(directory: Path = METHODOLOGY_DIR) -> Methodology:
         evidence_nominal_usd=float(raw["evidence"]["nominal_amount_usd"]),
         default_shares=_floats(raw["ownership"]["default_share"]),
         score_unit_usd=float(raw["score"]["unit_usd"]),
-        score_log_scale=float(raw["score"]["log_scale"]),
+        score_points_per_decade=float(raw["score"]["points_per_decade"]),
         tiers=_floats(raw["tiers"]),
         revenue_bands=_floats(raw["revenue_bands"]),
         categories=categories,
@@ -166,7 +166,7 @@ def validate(m: Methodology) -> None:
     unknown = {*ruled, *(c for _pattern, c in m.keyword_rules)} - set(m.categories)
     if unknown:
         raise MethodologyError(f"methodology {m.version}: rules name unknown categories {sorted(unknown)}")
-    if m.half_life_days <= 0 or m.score_log_scale <= 0 or m.score_unit_usd <= 0:
+    if m.half_life_days <= 0 or m.score_points_per_decade <= 0 or m.score_unit_usd <= 0:
         raise MethodologyError(f"methodology {m.version}: half-life and score scale must be positive")
     ordered = [m.tiers[t] for t in ("low", "moderate", "high", "severe")]
     if ordered != sorted(ordered):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -160,3 +161,14 @@ def test_scoring_is_deterministic_to_the_cent() -> None:
     first, second = _run(links), _run(links)
     assert first.scores.equals(second.scores)
     assert first.contributions.sort("link_id").equals(second.contributions.sort("link_id"))
+
+
+def test_ten_times_the_weighted_exposure_is_ten_points_across_the_whole_range() -> None:
+    points = METHODOLOGY.score_points_per_decade
+    assert points == 10
+    for weighted in (1_000, 31_600, 1_000_000, 250_000_000, 5_000_000_000):
+        step = score_from_weighted(10 * weighted, METHODOLOGY) - score_from_weighted(weighted, METHODOLOGY)
+        assert abs(step - points) < 0.05, (weighted, step)
+    # The tiers sit at stated dollars: moderate US$31,600, high US$1 million, severe US$100 million weighted.
+    assert score_from_weighted(1_000_000, METHODOLOGY) == pytest.approx(METHODOLOGY.tiers["high"], abs=0.01)
+    assert score_from_weighted(100_000_000, METHODOLOGY) == pytest.approx(METHODOLOGY.tiers["severe"], abs=0.01)
