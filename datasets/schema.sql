@@ -217,6 +217,7 @@ CREATE TABLE IF NOT EXISTS evidence (
     amount           DECIMAL(18,2),
     currency         VARCHAR,
     event_date       DATE,
+    event_date_precision VARCHAR,  -- day | month | year: a month or year is stored as its first day
     summary          VARCHAR NOT NULL,
     publisher        VARCHAR NOT NULL,
     published_date   DATE,

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -336,3 +337,19 @@ def test_the_review_queue_is_served_as_a_list(client: TestClient) -> None:
     assert (
         client.get("/v1/candidates", params={"limit": 0}).headers["content-type"].startswith("application/problem+json")
     )
+
+
+def test_a_pilot_known_only_by_its_month_is_dated_and_scored(db: Path) -> None:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stored = con.execute(
+            "SELECT event_date, event_date_precision FROM evidence WHERE evidence_id = 'hootsuite-ice-pilot-2025-09'"
+        ).fetchall()
+        scored = con.execute(
+            "SELECT link_date, agency_code FROM contributions WHERE source_key = 'hootsuite-ice-pilot-2025-09' "
+            "AND as_of = '2026-11-22'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert stored == [(date(2025, 9, 1), "month")]
+    assert scored == [(date(2025, 9, 1), "7012")]  # so an ICE filter finds it

@@ -371,3 +371,18 @@ def test_the_review_queue_ranks_unattributed_vendors_with_reasons_and_never_scor
     assert reasons["ACME WIDGETS INC"] == ["foreign_owned: foreign-owned business incorporated in the U.S."]
     assert queue["award_keys"].to_list()[0] == ["A2"]
     assert result.contributions.height == 0 and result.scores["score"].to_list() == [0.0]
+
+
+def test_an_8a_joint_ventures_other_partner_is_credited_at_most_49_percent() -> None:
+    methodology = load_methodology()
+    assert methodology.default_shares["joint_venture_8a"] == 0.49 < methodology.default_shares["joint_venture"]
+    frames = _frames(
+        transactions=[tx("t1", "A1", "1000.00", date(2026, 1, 1), "ONEIDA-STANTEC JV, LLC")],
+        firms=[
+            {"firm_id": "stantec", "name": "Stantec Inc.", "country_code": "CAN"},
+            {"firm_id": "jv", "name": "Oneida-Stantec JV, LLC", "country_code": "USA"},
+        ],
+        ownership=[{"child_firm_id": "jv", "parent_firm_id": "stantec", "relation": "joint_venture_8a"}],
+    )
+    row = score(frames, methodology, AS_OF).contributions.to_dicts()[0]
+    assert row["ownership_share"] == 0.49 and row["share_cents"] == 49_000

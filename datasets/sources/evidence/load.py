@@ -6,6 +6,7 @@ from pathlib import Path
 
 from datasets.ingest import Kind, SourceMeta
 from datasets.sql import (
+    ISO_DATE,
     check_date,
     check_fraction,
     check_in,
@@ -19,6 +20,7 @@ from datasets.sql import (
     upper_text,
 )
 
+EVENT_DATE_FORMATS = (ISO_DATE, "%Y-%m", "%Y")
 META = SourceMeta.from_yaml(Path(__file__).with_name("source.yml"))
 
 EVIDENCE_KINDS = ("contract", "property", "software", "export")
@@ -61,7 +63,13 @@ EVIDENCE = Kind(
         ("channel_share", fraction("channel_share")),
         ("amount", money("amount")),
         ("currency", upper_text("currency")),
-        ("event_date", date("event_date")),
+        # A pilot known only by its month ("2025-09") or year is dated at that precision, not dropped.
+        ("event_date", date("event_date", EVENT_DATE_FORMATS)),
+        (
+            "event_date_precision",
+            f"CASE length({text('event_date')}) WHEN 7 THEN 'month' WHEN 4 THEN 'year' "
+            f"ELSE CASE WHEN {text('event_date')} IS NOT NULL THEN 'day' END END",
+        ),
         ("summary", text("summary")),
         ("publisher", text("publisher")),
         ("published_date", date("published_date")),
@@ -80,7 +88,7 @@ EVIDENCE = Kind(
         check_fraction("channel_share"),
         check_money("amount"),
         (f"{text('amount')} IS NOT NULL AND {text('currency')} IS NULL", "'amount given without a currency'"),
-        check_date("event_date"),
+        check_date("event_date", EVENT_DATE_FORMATS),
         check_date("published_date"),
         check_required("summary"),
         check_required("publisher"),

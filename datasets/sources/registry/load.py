@@ -26,7 +26,8 @@ from datasets.sql import (
 META = SourceMeta.from_yaml(Path(__file__).with_name("source.yml"))
 
 IDENTIFIER_SCHEMES = ("ticker", "isin", "lei", "bn", "uei", "duns", "cage", "sec_cik", "cusip")
-RELATIONS = ("wholly_owned", "majority", "minority", "joint_venture", "consolidated")
+# joint_venture_8a: an SBA 8(a) joint venture, where the 8(a) partner holds at least 51 % (13 CFR 124.513)
+RELATIONS = ("wholly_owned", "majority", "minority", "joint_venture", "joint_venture_8a", "consolidated")
 CONFIDENCE = ("high", "medium", "low")
 
 
