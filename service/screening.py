@@ -176,7 +176,12 @@ def _match_name(serving: ServingSnapshot, name: str, key: str | None) -> NameRes
         out.hit = Hit("name", key, identity, "override", 1.0, via, {"reason": "an analyst's decision"})
         return out
     registry = serving.matcher.match_normalized(name, key)
-    if registry.firm_id is not None and (key, registry.firm_id) not in serving.refused:
+    # A look-alike spelling of a short name ("ROSHELL" for "ROSHEL") is a near miss for an analyst, never a match.
+    if (
+        registry.firm_id is not None
+        and not registry.features.get("look_alike")
+        and (key, registry.firm_id) not in serving.refused
+    ):
         identity, via = _firm_identity(serving, registry.firm_id)
         out.hit = Hit("name", key, identity, registry.method or "alias", registry.confidence, via, registry.features)
         return out
@@ -193,7 +198,7 @@ def _match_name(serving: ServingSnapshot, name: str, key: str | None) -> NameRes
         return out
     near_registry = [c for c in registry.candidates if (key, c.firm_id) not in serving.refused]
     listed = universe.matcher.match_normalized(name, key)
-    if listed.firm_id is not None and listed.firm_id not in refused:
+    if listed.firm_id is not None and not listed.features.get("look_alike") and listed.firm_id not in refused:
         identity, via = _issuer_identity(serving, listed.firm_id)
         out.hit = Hit("name", key, identity, "fuzzy", listed.confidence, via, listed.features)
         return out

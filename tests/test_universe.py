@@ -4,6 +4,7 @@ the way funds send them, per-item errors."""
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -302,3 +303,12 @@ def test_an_issuer_whose_name_is_in_the_records_is_a_review(tmp_path: Path) -> N
     assert magna["verdict"] == "review" and "unconfirmed" in magna["reason"] and magna["score"] is None
     assert magna["match"]["issuer_id"] == "tsx-mg" and "MAGNA INTERNATIONAL INC" in magna["reason"]
     assert ry["verdict"] == "pass"
+
+
+def test_a_look_alike_of_a_short_name_is_a_review_not_that_firm(client: TestClient) -> None:
+    (lookalike, real) = _screen(client, [{"ref": "a", "name": "ROSHELL LLC"}, {"ref": "b", "name": "Roshel LLC"}])
+    assert lookalike["verdict"] == "review" and lookalike["match"] is None, lookalike
+    assert "roshel" in json.dumps(lookalike).lower()  # the near miss is named for the analyst
+    assert real["match"]["firm_id"] == "roshel" and real["verdict"] in ("exclude", "flag")
+    check = client.get("/v1/vendor-check", params={"name": "ROSHELL LLC"})
+    assert check.status_code == 200 and check.json()["result"]["verdict"] == "review"
