@@ -15,8 +15,8 @@ import polars as pl
 
 from scoring.matching import NameMatcher
 from scoring.normalize import normalize_names
+from scoring.resolve import FOREIGN_OWNED_US
 
-FOREIGN_OWNED_US = "FOREIGN-OWNED BUSINESS INCORPORATED IN THE U.S."
 MIN_ISSUER_KEY = 6  # shorter issuer names ("CAE", "BCE") open too many unrelated vendor names
 MAX_AWARD_KEYS = 5
 
@@ -87,28 +87,30 @@ def review_candidates(
             top = match.candidates[0]
             near[match.query] = (top.firm_id, f"near_miss: resembles {top.alias} ({top.firm_id}, {top.confidence:.2f})")
     issuer_hits = _issuer_hits(names, issuers) if issuers is not None and not issuers.is_empty() else {}
-    rows = []
-    for vendor in vendors.iter_rows(named=True):
-        name = vendor["recipient_name"]
-        reasons = []
-        firm_id = issuer_id = None
-        if name in near:
-            firm_id, reason = near[name]
-            reasons.append(reason)
-        if name in issuer_hits:
-            issuer_id, issuer_name = issuer_hits[name]
-            reasons.append(f"issuer_name: opens with {issuer_name} ({issuer_id})")
-        if vendor["_foreign_owned"]:
-            reasons.append("foreign_owned: foreign-owned business incorporated in the U.S.")
-        if reasons:
-            rows.append({**vendor, "reasons": reasons, "suggested_firm_id": firm_id, "suggested_issuer_id": issuer_id})
-    if not rows:
-        return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+    # Reasons per distinct name, joined to the vendors in frames: no loop over vendor rows.
+    near_frame = pl.DataFrame(
+        [(name, firm, reason) for name, (firm, reason) in near.items()],
+        schema={"recipient_name": pl.String, "suggested_firm_id": pl.String, "_near": pl.String},
+        orient="row",
+    )
+    issuer_frame = pl.DataFrame(
+        [
+            (name, issuer_id, f"issuer_name: opens with {issuer_name} ({issuer_id})")
+            for name, (issuer_id, issuer_name) in issuer_hits.items()
+        ],
+        schema={"recipient_name": pl.String, "suggested_issuer_id": pl.String, "_issuer": pl.String},
+        orient="row",
+    )
+    foreign = pl.when(pl.col("_foreign_owned")).then(
+        pl.lit("foreign_owned: foreign-owned business incorporated in the U.S.")
+    )
     ranked = (
-        pl.DataFrame(rows)
-        .drop("_foreign_owned")
+        vendors.join(near_frame, on="recipient_name", how="left")
+        .join(issuer_frame, on="recipient_name", how="left")
+        .with_columns(pl.concat_list("_near", "_issuer", foreign).list.drop_nulls().alias("reasons"))
+        .filter(pl.col("reasons").list.len() > 0)
         .sort(["amount", "recipient_name"], descending=[True, False])
         .with_row_index("rank", offset=1)
+        .select([pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items()])
     )
-    ranked = ranked.select([pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items()])
     return ranked.head(limit) if limit is not None else ranked

@@ -224,6 +224,8 @@ class NameMatcher:
             if len(token) >= MIN_TYPO_WORD:
                 self._long_words[len(token)].append(token)
         self._equivalents: dict[str, frozenset[str]] = {}
+        # Scoring asks about the same vendor names twice (attribution, then the review queue): answer once.
+        self._matched: dict[str, NameMatch] = {}
 
     def _block(self, tokens: Sequence[str]) -> set[str]:
         """Registry names sharing a distinctive word, or the first four letters of the first word."""
@@ -383,5 +385,7 @@ class NameMatcher:
         return NameMatch(query, key, None, None, ranked[0].confidence if ranked else 0.0, {}, tuple(ranked))
 
     def match_many(self, queries: Sequence[str]) -> list[NameMatch]:
-        keys = normalize_names(list(queries))
-        return [self.match_normalized(query, key) for query, key in zip(queries, keys, strict=True)]
+        fresh = [q for q in dict.fromkeys(queries) if q not in self._matched]
+        for query, key in zip(fresh, normalize_names(fresh), strict=True):
+            self._matched[query] = self.match_normalized(query, key)
+        return [self._matched[query] for query in queries]

@@ -48,11 +48,7 @@ CITATION_COLUMNS = ("source_url", "url")  # an issuer's `website` is a fact abou
 
 
 def _bundled_csvs() -> list[Path]:
-    files = sorted((REPO / "datasets" / "data").glob("*.csv")) + sorted((REPO / "datasets" / "sources").glob("*/*.csv"))
-    return [f for f in files if f.name not in ("issuers.csv", "issuer_listings.csv")] + [
-        REPO / "datasets" / "data" / "issuers.csv",
-        REPO / "datasets" / "data" / "issuer_listings.csv",
-    ]
+    return sorted((REPO / "datasets" / "data").glob("*.csv")) + sorted((REPO / "datasets" / "sources").glob("*/*.csv"))
 
 
 def _domain(url: str) -> str:
