@@ -7,6 +7,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from scoring.methodology import Methodology, Tier
+
 T = TypeVar("T")
 
 
@@ -227,31 +229,12 @@ class Health(BaseModel):
 FirmSummary.model_rebuild()
 
 
-class MethodologyDocument(BaseModel):
-    """The methodology in force: every weight, the score formula, the tiers and the categories."""
+class MethodologyDocument(Methodology):
+    """The methodology in force (its one model), and whether the served scores were computed with it."""
 
-    version: str = Field(examples=["2026.11.1"])
-    published: str
-    summary: str
-    formula: str
-    recency_half_life_days: float
-    agency_weights: dict[str, float]
-    default_agency_weight: float
-    link_weights: dict[str, float]
-    evidence_confidence: dict[str, float]
-    evidence_status: dict[str, float]
-    evidence_channel: dict[str, float]
-    evidence_nominal_usd: float
-    ownership_default_shares: dict[str, float]
-    score: dict[str, Any]
-    tiers: dict[str, float]
-    revenue_bands: dict[str, float]
-    categories: list[dict[str, Any]]
-    rule_counts: dict[str, int]
     in_force_for_snapshot: bool = Field(description="whether the scores served were computed with this version")
 
 
-Tier = Literal["none", "low", "moderate", "high", "severe"]
 Verdict = Literal["exclude", "flag", "pass", "review", "not_covered", "error"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -386,3 +387,22 @@ def test_an_8a_joint_ventures_other_partner_is_credited_at_most_49_percent() -> 
     )
     row = score(frames, methodology, AS_OF).contributions.to_dicts()[0]
     assert row["ownership_share"] == 0.49 and row["share_cents"] == 49_000
+
+
+def test_an_inconsistent_methodology_is_refused_with_the_field_named(tmp_path: Path) -> None:
+    import shutil
+
+    from scoring.methodology import METHODOLOGY_DIR, MethodologyError
+
+    folder = tmp_path / "methodology"
+    shutil.copytree(METHODOLOGY_DIR, folder)
+    toml = folder / "methodology.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('"7012" = 1.0', '"7012" = 1.5'), encoding="utf-8")
+    with pytest.raises(MethodologyError, match=r"agency_weights\.7012: Input should be less than or equal to 1"):
+        load_methodology(folder)
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace('"7012" = 1.5', '"7012" = 1.0').replace("high = 50", "high = 20"),
+        encoding="utf-8",
+    )
+    with pytest.raises(MethodologyError, match="tier thresholds must increase"):
+        load_methodology(folder)

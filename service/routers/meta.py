@@ -33,9 +33,9 @@ def readyz(request: Request) -> Ready:
 
 @router.get("/v1/methodology", response_model=MethodologyDocument, summary="The scoring methodology and its version")
 def methodology(methodology: MethodologyDep, serving: ServingDep) -> MethodologyDocument:
-    document = methodology.as_dict()
-    return MethodologyDocument(
-        **document, in_force_for_snapshot=document["version"] == serving.snapshot.methodology_version
+    # Checked when loaded; built without re-validating its rule tables on every request.
+    return MethodologyDocument.model_construct(
+        **dict(methodology), in_force_for_snapshot=methodology.version == serving.snapshot.methodology_version
     )
 
 
