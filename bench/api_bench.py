@@ -107,12 +107,13 @@ class Server:
             return ""
 
 
-def start_server(name: str, target: str, env: dict[str, str], log: Path) -> Server:
+def start_server(name: str, target: str, env: dict[str, str], log: Path, *, factory: bool = False) -> Server:
     port = free_port()
     cmd = [
         sys.executable,
         "-m",
         "uvicorn",
+        *(["--factory"] if factory else []),
         target,
         "--app-dir",
         str(ROOT),
@@ -160,7 +161,7 @@ def servers(db: Path, logs: Path) -> Iterator[tuple[Server, Server]]:
     env = dict(os.environ, EXPOSURE_DB=str(db))
     started: list[Server] = []
     try:
-        service = start_server("service", "service.asgi:app", env, logs / "service.log")
+        service = start_server("service", "service.asgi:app_from_environment", env, logs / "service.log", factory=True)
         started.append(service)
         bare = start_server("bare app", "bench.bare_app:app", dict(os.environ), logs / "bare.log")
         started.append(bare)

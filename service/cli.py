@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -20,10 +19,10 @@ from rich.table import Table
 
 from datasets.catalogue import KINDS, expected_rows
 from datasets.errors import DataError
-from datasets.ingest import LoadReport, csv_inputs, load_file
-from datasets.store import connect, load_bundled, table_counts
-
-DEFAULT_DB = "var/exposure.duckdb"
+from datasets.ingest import LoadReport
+from datasets.store import connect
+from service import pipeline
+from service.settings import Settings
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error, never wrapped
@@ -38,9 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="exposure", description="Screen Canadian firms for exposure to U.S. ICE and DHS contracts."
     )
     parser.add_argument(
-        "--db",
-        default=os.environ.get("EXPOSURE_DB", DEFAULT_DB),
-        help=f"DuckDB database file (env EXPOSURE_DB; default {DEFAULT_DB})",
+        "--db", type=Path, default=None, help="DuckDB database file (default: EXPOSURE_DB, else var/exposure.duckdb)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -54,9 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
 
     serve = commands.add_parser("serve", help="serve the HTTP API")
-    serve.add_argument("--host", default=os.environ.get("EXPOSURE_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("EXPOSURE_PORT", "8000")))
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--host", default=None, help="default: EXPOSURE_HOST, else 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: EXPOSURE_PORT, else 8000")
+    serve.add_argument("--workers", type=int, default=None, help="default: EXPOSURE_WORKERS, else 1")
 
     overrides = commands.add_parser("overrides", help="analysts' match decisions: add, list, remove")
     actions = overrides.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -146,77 +143,53 @@ def _report_table(reports: Sequence[LoadReport]) -> Table:
 
 
 def cmd_init(db: Path) -> int:
-    con = connect(db)
-    try:
-        with _progress() as progress:
-            task = progress.add_task("loading bundled data", total=None)
-            reports = load_bundled(con, on_step=lambda step: progress.update(task, description=f"bundled: {step}"))
-        console.print(_report_table(reports))
-        counts = table_counts(con)
-    finally:
-        con.close()
-    console.print(f"initialised {db}: " + ", ".join(f"{t} {n:,}" for t, n in counts.items() if n))
-    quarantined = sum(r.rows_quarantined for r in reports)
+    with _progress() as progress:
+        task = progress.add_task("loading bundled data", total=None)
+        outcome = pipeline.init(db, on_step=lambda step: progress.update(task, description=step))
+    console.print(_report_table(outcome.reports))
+    console.print(f"initialised {db}: " + ", ".join(f"{t} {n:,}" for t, n in outcome.counts.items() if n))
+    quarantined = sum(r.rows_quarantined for r in outcome.reports)
     if quarantined:
         raise CommandError(f"{quarantined} bundled rows were quarantined; see the quarantine table in {db}")
     return 0
 
 
 def cmd_ingest(db: Path, paths: Sequence[Path], kind: str | None) -> int:
-    con = connect(db)
-    reports: list[LoadReport] = []
-    failures: list[str] = []
-    try:
-        with _progress() as progress:
-            files = progress.add_task("files", total=len(paths))
-            for path in paths:
-                progress.update(files, description=f"{path.name}")
-                try:
-                    with csv_inputs(path) as inputs:
-                        for source in inputs:
-
-                            def show(step: str, name: str = source.display_name) -> None:
-                                progress.update(files, description=f"{name}: {step}")
-
-                            reports.append(load_file(con, source, KINDS, only_kind=kind, on_step=show))
-                except DataError as exc:
-                    failures.append(str(exc))
-                progress.advance(files)
-    finally:
-        con.close()
-    if reports:
-        console.print(_report_table(reports))
-        totals = [
-            sum(getattr(r, f) for r in reports)
-            for f in ("rows_read", "rows_inserted", "rows_updated", "rows_duplicate", "rows_quarantined")
-        ]
-        console.print(
-            "total: read {:,} = inserted {:,} + updated {:,} + duplicate {:,} + quarantined {:,}".format(*totals)
+    with _progress() as progress:
+        task = progress.add_task("files", total=None)
+        outcome = pipeline.ingest(db, paths, kind, on_step=lambda step: progress.update(task, description=step))
+    _print_ingest(outcome)
+    if outcome.refused:
+        raise CommandError(
+            f"{len(outcome.refused)} of {len(paths)} files could not be loaded (nothing from them was kept)"
         )
-    for failure in failures:
-        errors.print(f"refused: {failure}")
-    if failures:
-        raise CommandError(f"{len(failures)} of {len(paths)} files could not be loaded (nothing from them was kept)")
     return 0
 
 
-def cmd_score(db: Path, as_of: date | None) -> int:
-    # Imported here: scoring pulls in Polars, which `ingest` and `serve` do not need at start-up.
-    from datasets.frames import read_frames, write_result
-    from scoring import load_methodology, score
+def _print_ingest(outcome: pipeline.IngestOutcome) -> None:
+    if outcome.reports:
+        console.print(_report_table(outcome.reports))
+        fields = ("rows_read", "rows_inserted", "rows_updated", "rows_duplicate", "rows_quarantined")
+        console.print(
+            "total: read {:,} = inserted {:,} + updated {:,} + duplicate {:,} + quarantined {:,}".format(
+                *(outcome.total(f) for f in fields)
+            )
+        )
+    for failure in outcome.refused:
+        errors.print(f"refused: {failure}")
 
-    as_of = as_of or date.today()
-    methodology = load_methodology()
-    con = connect(db)
-    try:
-        result = score(read_frames(con), methodology, as_of)
-        write_result(con, result, as_of, methodology.version)
-    finally:
-        con.close()
+
+def cmd_score(db: Path, as_of: date | None) -> int:
+    _print_score(pipeline.score(db, as_of))
+    return 0
+
+
+def _print_score(outcome: pipeline.ScoreOutcome) -> None:
+    result = outcome.result
     scored = result.scores.filter(result.scores["link_count"] > 0)
     console.print(
-        f"scored {result.scores.height} Canadian firms as of {as_of} (methodology {methodology.version}); "
-        f"{scored.height} with links, {result.contributions.height:,} contributions"
+        f"scored {result.scores.height} Canadian firms as of {outcome.as_of} (methodology "
+        f"{outcome.methodology_version}); {scored.height} with links, {result.contributions.height:,} contributions"
     )
     table = Table(title="top firms")
     for column in ("firm", "score", "tier", "obligated (USD)", "ICE", "CBP", "links"):
@@ -236,7 +209,6 @@ def cmd_score(db: Path, as_of: date | None) -> int:
         console.print(f"not scored: {row['link_kind']}: {row['records']:,} records, USD {row['amount']:,.2f}")
     if result.unmapped_categories.height:
         console.print(f"{result.unmapped_categories.height} code/description combinations fell to category 'other'")
-    return 0
 
 
 def cmd_candidates(db: Path, limit: int) -> int:
@@ -263,15 +235,33 @@ def cmd_candidates(db: Path, limit: int) -> int:
     return 0
 
 
-def cmd_serve(db: Path, host: str, port: int, workers: int) -> int:
-    import uvicorn
+def cmd_serve(settings: Settings) -> int:
+    import functools
 
-    if not db.exists():
-        raise CommandError(f"database {db} does not exist; run `exposure --db {db} init` first")
-    os.environ["EXPOSURE_DB"] = str(db)
-    console.print(f"serving {db} on http://{host}:{port} (docs at /docs)")
-    # Access logs come from our middleware, as JSON with a request id; uvicorn's own would repeat them.
-    uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from service.asgi import app_from_settings
+
+    if not settings.db.exists():
+        raise CommandError(f"database {settings.db} does not exist; run `exposure --db {settings.db} init` first")
+    console.print(f"serving {settings.db} on http://{settings.host}:{settings.port} (docs at /docs)")
+    # The settings read here travel to every worker with the app factory: nothing is passed through the
+    # environment. Access logs come from our middleware (JSON, with a request id); uvicorn's would repeat them.
+    config = uvicorn.Config(
+        functools.partial(app_from_settings, settings),
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level="warning",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    if settings.workers > 1:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        server.run()
     return 0
 
 
@@ -325,11 +315,10 @@ def cmd_fetch(db: Path, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_keys(db: Path, args: argparse.Namespace) -> int:
-    from service.settings import Settings
+def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     from service.state import ServiceState
 
-    state = ServiceState(Settings(db=db).state_path)
+    state = ServiceState(settings.state_path)
     try:
         if args.action == "create":
             scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
@@ -361,60 +350,14 @@ def cmd_keys(db: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(db: Path, paths: Sequence[Path], as_of: date | None) -> int:
-    """Build the next snapshot as a new file beside the served one, then point the database path at it in one
-    atomic step (a symlink renamed into place). Servers notice and switch; a killed refresh changes nothing."""
-    import os
-    import secrets
-    import shutil
-    from datetime import UTC, datetime
-
-    if not db.exists():
-        raise CommandError(f"database {db} does not exist; run `exposure --db {db} init` first")
-    served = db.resolve()
-    snapshots = db.with_name(db.name + ".snapshots")
-    snapshots.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    staging = snapshots / f"{stamp}-{secrets.token_hex(3)}.duckdb"
-    shutil.copy2(served, staging)
-    wal = Path(str(db) + ".wal")
-    if wal.exists():  # an unfinished write on the served path travels with it
-        shutil.copy2(wal, Path(str(staging) + ".wal"))
-    link = db.with_name(db.name + ".publishing")
-    try:
-        if paths:
-            cmd_ingest(staging, paths, None)
-        cmd_score(staging, as_of)
-        _fsync(staging)
-        link.unlink(missing_ok=True)
-        link.symlink_to(staging.resolve())
-        os.replace(link, db)  # atomic: readers see the old snapshot or the new one, never a mix
-        _fsync(db.parent)
-    except BaseException:
-        staging.unlink(missing_ok=True)
-        link.unlink(missing_ok=True)
-        raise
-    _prune_snapshots(snapshots, keep={staging.resolve(), served})
-    console.print(f"published snapshot {staging.name} at {db}; running servers switch to it within seconds")
+    with _progress() as progress:
+        task = progress.add_task("refresh", total=None)
+        outcome = pipeline.refresh(db, paths, as_of, on_step=lambda step: progress.update(task, description=step))
+    if outcome.ingested:
+        _print_ingest(outcome.ingested)
+    _print_score(outcome.scored)
+    console.print(f"published snapshot {outcome.snapshot.name} at {db}; running servers switch to it within seconds")
     return 0
-
-
-def _fsync(path: Path) -> None:
-    import os
-
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def _prune_snapshots(folder: Path, keep: set[Path], retain: int = 3) -> None:
-    """Old snapshot files (and a killed refresh's leftovers) go; the newest few stay for servers still on them."""
-    files = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in files[retain:]:
-        if stale.resolve() not in keep:
-            stale.unlink(missing_ok=True)
-            Path(str(stale) + ".wal").unlink(missing_ok=True)
 
 
 def cmd_export_openapi(output: Path) -> int:
@@ -426,9 +369,20 @@ def cmd_export_openapi(output: Path) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """The environment read once (EXPOSURE_*), with what the command line said on top."""
+    given = {name: getattr(args, name, None) for name in ("db", "host", "port", "workers")}
+    return Settings(**{name: value for name, value in given.items() if value is not None})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    db = Path(args.db)
+    try:
+        settings = _settings(args)
+    except ValueError as exc:  # pydantic's ValidationError: a bad EXPOSURE_* value
+        errors.print(f"exposure {args.command}: configuration: {exc}")
+        return 1
+    db = settings.db
     try:
         if args.command == "init":
             return cmd_init(db)
@@ -437,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "score":
             return cmd_score(db, args.as_of)
         if args.command == "serve":
-            return cmd_serve(db, args.host, args.port, args.workers)
+            return cmd_serve(settings)
         if args.command == "candidates":
             return cmd_candidates(db, args.limit)
         if args.command == "export-openapi":
@@ -445,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "overrides":
             return cmd_overrides(db, args)
         if args.command == "keys":
-            return cmd_keys(db, args)
+            return cmd_keys(settings, args)
         if args.command == "fetch":
             return cmd_fetch(db, args)
         if args.command == "refresh":

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 
 from scoring.exposure import score_from_weighted
 from scoring.matching import NameCandidate
-from scoring.methodology import Methodology
+from scoring.methodology import Methodology, Tier
 from scoring.normalize import normalize_names
 from service.errors import ApiError
 from service.identifiers import validate
@@ -29,7 +29,6 @@ from service.models import (
     ScreenItem,
     ScreenPolicy,
     ScreenResult,
-    Tier,
     Verdict,
 )
 from service.snapshot import TIER_ORDER, ServingSnapshot

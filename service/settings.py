@@ -12,6 +12,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EXPOSURE_", extra="ignore")
 
     db: Path = Field(default=Path("var/exposure.duckdb"), description="DuckDB database file, opened read-only")
+    host: str = Field(default="127.0.0.1", description="address `exposure serve` listens on")
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64, description="server processes")
     page_size_default: int = Field(default=50, ge=1)
     page_size_max: int = Field(default=500, ge=1, le=10_000)
     top_contributions: int = Field(default=20, ge=1, le=1000, description="contributions shown in a profile")

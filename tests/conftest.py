@@ -54,9 +54,12 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]
 
 
 def build_store(path: Path, as_of: str = "2026-11-22") -> Path:
-    """A store built from the bundled data and scored, through the command line as a user would."""
-    from service.cli import main
+    """A store built from the bundled data and scored, by the pipeline the command line runs."""
+    from datetime import date
 
-    assert main(["--db", str(path), "init"]) == 0
-    assert main(["--db", str(path), "score", "--as-of", as_of]) == 0
+    from service import pipeline
+
+    outcome = pipeline.init(path)
+    assert not any(r.rows_quarantined for r in outcome.reports)
+    pipeline.score(path, date.fromisoformat(as_of))
     return path

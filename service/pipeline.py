@@ -1,0 +1,204 @@
+"""The pipeline: ingest files into the store, score it, publish it as the served snapshot; `refresh` joins the
+three. This is the one place that does; the command line parses arguments and prints what these return, and
+tests call these functions.
+
+Publishing never writes into the file servers have open: a refresh copies the served database, ingests and
+scores the copy, then renames a symlink over the published path in one atomic step. Servers notice and
+switch; a refresh killed at any point leaves the served database as it was. Refreshes of one database take
+turns (an exclusive lock beside it), so two at once cannot each publish a copy that lacks the other's rows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from datasets.catalogue import KINDS
+from datasets.errors import DataError, StoreMissingError
+from datasets.ingest import LoadReport, csv_inputs, load_file
+from datasets.store import connect, load_bundled, table_counts
+
+if TYPE_CHECKING:  # scoring pulls in Polars, which `ingest` and `serve` do not need at start-up
+    from scoring import ScoreResult
+
+StepCallback = Callable[[str], None]
+SNAPSHOTS_KEPT = 3  # the newest snapshot files stay for servers still finishing requests on them
+
+
+class PipelineError(DataError):
+    """A pipeline step that cannot go on (nothing was published)."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class InitOutcome:
+    reports: list[LoadReport]
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    reports: list[LoadReport]
+    refused: list[str]  # one line per file that could not be loaded: nothing from it was kept
+
+    def total(self, field: str) -> int:
+        return sum(int(getattr(r, field)) for r in self.reports)
+
+
+@dataclass(frozen=True)
+class ScoreOutcome:
+    result: ScoreResult
+    as_of: date
+    methodology_version: str
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    ingested: IngestOutcome | None
+    scored: ScoreOutcome
+    snapshot: Path  # the file now published
+
+
+def _quiet(_step: str) -> None:
+    return None
+
+
+def init(db: Path, on_step: StepCallback = _quiet) -> InitOutcome:
+    """Create the database (if absent) and load the bundled default data."""
+    con = connect(db)
+    try:
+        reports = load_bundled(con, on_step=lambda step: on_step(f"bundled: {step}"))
+        return InitOutcome(reports, table_counts(con))
+    finally:
+        con.close()
+
+
+def ingest(db: Path, paths: Sequence[Path], kind: str | None = None, on_step: StepCallback = _quiet) -> IngestOutcome:
+    """Load each file (each member of a zip) in its own transaction; a refused file is reported, not raised."""
+    con = connect(db)
+    reports: list[LoadReport] = []
+    refused: list[str] = []
+    try:
+        for path in paths:
+            try:
+                with csv_inputs(path) as inputs:
+                    for source in inputs:
+
+                        def show(step: str, name: str = source.display_name) -> None:
+                            on_step(f"{name}: {step}")
+
+                        reports.append(load_file(con, source, KINDS, only_kind=kind, on_step=show))
+            except DataError as exc:
+                refused.append(str(exc))
+    finally:
+        con.close()
+    return IngestOutcome(reports, refused)
+
+
+def score(db: Path, as_of: date | None = None) -> ScoreOutcome:
+    """Score every Canadian firm as of a date (default today) and store the result beside earlier ones."""
+    from datasets.frames import read_frames, write_result
+    from scoring import load_methodology
+    from scoring import score as compute
+
+    as_of = as_of or date.today()
+    methodology = load_methodology()
+    con = connect(db)
+    try:
+        result = compute(read_frames(con), methodology, as_of)
+        write_result(con, result, as_of, methodology.version)
+    finally:
+        con.close()
+    return ScoreOutcome(result, as_of, methodology.version)
+
+
+def refresh(
+    db: Path, paths: Sequence[Path] = (), as_of: date | None = None, on_step: StepCallback = _quiet
+) -> RefreshOutcome:
+    """Ingest `paths` into a copy of the served database, rescore it, and publish it; servers switch to it."""
+    if not db.exists():
+        raise StoreMissingError(f"database {db} does not exist; run `exposure --db {db} init` first")
+    with _refresh_lock(db, on_step):
+        staging = _copy_of_served(db)
+        try:
+            ingested = None
+            if paths:
+                ingested = ingest(staging, paths, on_step=on_step)
+                if ingested.refused:
+                    raise PipelineError(
+                        f"{len(ingested.refused)} of {len(paths)} files could not be loaded, so nothing was "
+                        f"published: {ingested.refused[0]}"
+                    )
+            on_step("scoring")
+            scored = score(staging, as_of)
+            publish(db, staging)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            Path(f"{staging}.wal").unlink(missing_ok=True)
+            raise
+    return RefreshOutcome(ingested, scored, staging)
+
+
+def publish(db: Path, snapshot: Path) -> None:
+    """Point the published path at `snapshot` in one atomic step, then let old snapshot files go."""
+    served = db.resolve()
+    _fsync(snapshot)
+    link = db.with_name(db.name + ".publishing")
+    link.unlink(missing_ok=True)
+    link.symlink_to(snapshot.resolve())
+    os.replace(link, db)  # atomic: readers see the old snapshot or the new one, never a mix
+    _fsync(db.parent)
+    _prune_snapshots(snapshot.parent, keep={snapshot.resolve(), served})
+
+
+@contextmanager
+def _refresh_lock(db: Path, on_step: StepCallback) -> Iterator[None]:
+    """One refresh of a database at a time; the lock goes with the process, so a killed refresh frees it."""
+    lock_path = db.with_name(db.name + ".refresh.lock")
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_step("waiting for another refresh of this database to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _copy_of_served(db: Path) -> Path:
+    snapshots = db.with_name(db.name + ".snapshots")
+    snapshots.mkdir(exist_ok=True)
+    staging = snapshots / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}.duckdb"
+    shutil.copy2(db.resolve(), staging)
+    wal = Path(f"{db}.wal")
+    if wal.exists():  # an unfinished write on the served path travels with it
+        shutil.copy2(wal, Path(f"{staging}.wal"))
+    return staging
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _prune_snapshots(folder: Path, keep: set[Path], retain: int = SNAPSHOTS_KEPT) -> None:
+    """Old snapshot files (and a killed refresh's leftovers) go; the newest few stay for servers still on them."""
+    files = sorted(folder.glob("*.duckdb"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for stale in files[retain:]:
+        if stale.resolve() not in keep:
+            stale.unlink(missing_ok=True)
+            Path(f"{stale}.wal").unlink(missing_ok=True)
