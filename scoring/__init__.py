@@ -148,7 +148,8 @@ def drop_evidence_already_in_records(links: pl.LazyFrame) -> pl.LazyFrame:
 
 def evidence_at_recorded_obligations(links: pl.LazyFrame, records: pl.LazyFrame) -> pl.LazyFrame:
     """A document about an award whose obligations are in the records (a reseller's award, say) counts those
-    obligations, not the "up to" ceiling it reports."""
+    obligations, not the "up to" ceiling it reports; an award that netted to nothing counts nothing (the
+    nominal amount is for documents with no figure at all, not for figures the records contradict)."""
     obligated = (
         records.filter((pl.col("link_kind") != "evidence") & pl.col("award_key").is_not_null())
         .group_by("award_key")
@@ -161,7 +162,8 @@ def evidence_at_recorded_obligations(links: pl.LazyFrame, records: pl.LazyFrame)
             pl.when(is_evidence & pl.col("_recorded_cents").is_not_null())
             .then(pl.col("_recorded_cents"))
             .otherwise(pl.col("amount_cents"))
-            .alias("amount_cents")
+            .alias("amount_cents"),
+            (is_evidence & pl.col("_recorded_cents").is_not_null()).alias("amount_from_records"),
         )
         .drop("_recorded_cents")
     )

@@ -47,7 +47,8 @@ def tier_expr(score: pl.Expr, methodology: Methodology) -> pl.Expr:
 
 
 def weigh(links: pl.LazyFrame, methodology: Methodology, as_of: date) -> pl.LazyFrame:
-    """Add every factor column and the contribution to attributed, rolled-up links."""
+    """Add every factor column and the contribution to attributed, rolled-up links (after
+    `evidence_at_recorded_obligations`, which says which evidence amounts the records supplied)."""
     is_evidence = pl.col("link_kind") == "evidence"
     days_old = (pl.lit(as_of) - pl.col("link_date")).dt.total_days().clip(lower_bound=0)
     recency = (0.5 ** (days_old.cast(pl.Float64) / methodology.half_life_days)).alias("recency_weight")
@@ -80,10 +81,11 @@ def weigh(links: pl.LazyFrame, methodology: Methodology, as_of: date) -> pl.Lazy
         .otherwise(pl.col("link_kind").replace_strict(methodology.link_weights, default=1.0, return_dtype=pl.Float64))
         .alias("channel_weight")
     )
-    # Documents without a U.S. dollar figure still register, at the methodology's nominal amount.
+    # Documents without a U.S. dollar figure still register, at the methodology's nominal amount; a document
+    # whose award the records show netted to zero is not "without a figure".
     nominal_cents = int(methodology.evidence_nominal_usd * 100)
     weighted_cents = (
-        pl.when(is_evidence & (pl.col("amount_cents") == 0))
+        pl.when(is_evidence & (pl.col("amount_cents") == 0) & ~pl.col("amount_from_records").fill_null(False))
         .then(pl.lit(nominal_cents, dtype=pl.Int64))
         .otherwise(pl.col("amount_cents"))
         .alias("weighted_amount_cents")

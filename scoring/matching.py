@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import pycountry
 from rapidfuzz import fuzz, process
 from wordfreq import zipf_frequency
 
@@ -150,7 +151,14 @@ PLACE_WORDS = frozenset(
         "MENA",
     ]
 )
-GENERIC_WORDS = CORPORATE_WORDS | PLACE_WORDS
+# U.S. states and words naming a place's kind: "KANSAS CITY" in a railway's name does not make
+# "CITY OF KANSAS CITY" that railway.
+US_PLACE_WORDS = frozenset(
+    word
+    for state in pycountry.subdivisions.get(country_code="US") or ()
+    for word in state.name.upper().replace(",", " ").split()
+) | frozenset(["CITY", "COUNTY", "STATE", "STATES", "UNITED", "TOWN", "VILLAGE", "DISTRICT", "OF"])
+GENERIC_WORDS = CORPORATE_WORDS | PLACE_WORDS | US_PLACE_WORDS
 ACCEPT = 0.90  # attributed at or above
 CANDIDATE = 0.75  # shown as a candidate at or above
 TYPO_RATIO = 92  # whole-name character similarity that counts as the same name misspelt

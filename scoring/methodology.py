@@ -47,7 +47,7 @@ class Methodology(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
-    version: str = Field(examples=["2026.12.1"])
+    version: str = Field(examples=["2026.12.2"])
     published: str
     summary: str
     half_life_days: float = Field(gt=0, serialization_alias="recency_half_life_days")

@@ -406,3 +406,33 @@ def test_an_inconsistent_methodology_is_refused_with_the_field_named(tmp_path: P
     )
     with pytest.raises(MethodologyError, match="tier thresholds must increase"):
         load_methodology(folder)
+
+
+def test_evidence_about_an_award_that_netted_to_zero_counts_nothing() -> None:
+    cancelled_award_deal = {
+        "evidence_id": "e1",
+        "firm_id": "parent",
+        "agency_code": "7012",
+        "kind": "contract",
+        "category": "surveillance",
+        "status": "active",
+        "channel": "direct",
+        "amount": None,  # the report gives no figure
+        "currency": None,
+        "event_date": date(2026, 1, 1),
+        "url": "https://example.org/report",
+        "confidence": "high",
+        "award_key": "A9",
+    }
+    frames = _frames(
+        transactions=[
+            tx("t1", "A9", "250000.00", date(2026, 1, 1), "SOME VENDOR INC"),
+            tx("t2", "A9", "-250000.00", date(2026, 2, 1), "SOME VENDOR INC"),
+        ],
+        firms=CANADIAN_PARENT,
+        ownership=OWNED,
+        evidence=[cancelled_award_deal],
+    )
+    c = score(frames, load_methodology(), AS_OF).contributions
+    assert c["weighted_amount_cents"].to_list() == [0]  # not the nominal US$100,000 of a document with no figure
+    assert c["contribution"].to_list() == [0.0]

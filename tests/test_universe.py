@@ -23,7 +23,7 @@ from tests.conftest import REAL, REPO, build_store, write_csv
 DATA = REPO / "datasets" / "data"
 FINANCEDATABASE = REAL / "financedatabase_canada"
 PORTFOLIO = REPO / "tests" / "fixtures" / "portfolio_tsx_holdings.csv"
-REGISTRY_PUBLIC_FIRMS = {"thomson-reuters", "cgi", "opentext", "cae", "wsp", "stantec"}
+REGISTRY_PUBLIC_FIRMS = {"thomson-reuters", "cgi", "opentext", "cae", "wsp", "stantec", "rbc", "cpkc", "enbridge", "bmo"}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -49,7 +49,7 @@ def test_the_bundled_universe_has_every_exchange_and_one_row_per_issuer() -> Non
     keys = [(row["exchange"], row["ticker"]) for row in listings]
     assert len(keys) == len(set(keys))
     # Share classes sit under their issuer: Bank of Montreal's preferred shares are not issuers of their own.
-    bmo = [row["ticker"] for row in listings if row["issuer_id"] == "tsx-bmo"]
+    bmo = [row["ticker"] for row in listings if row["issuer_id"] == "bmo"]  # the registry firm id, now that BMO is one
     assert "BMO" in bmo and len(bmo) > 1
     assert {row["status"] for row in issuers} == {"listed", "delisted"}
 
@@ -109,7 +109,7 @@ def test_registry_firms_are_their_issuers_and_the_supplement_fills_the_gaps() ->
     assert issuers["cgi"]["primary_ticker"] == "GIB.A" and issuers["cgi"]["isin"] == "CA12532H1047"
     assert issuers["cgi"]["source_url"].startswith("https://www.cgi.com/")
     # A CUSIP without an ISIN gives the Canadian ISIN: Royal Bank of Canada.
-    assert issuers["tsx-ry"]["isin"] == "CA7800871021"
+    assert issuers["rbc"]["isin"] == "CA7800871021"
     with (REPO / "datasets" / "sources" / "issuers" / "supplement.csv").open(encoding="utf-8") as handle:
         supplement = list(csv.DictReader(handle))
     assert supplement and all(row["source_url"].startswith(("https://", "http://")) for row in supplement)
@@ -221,10 +221,10 @@ def test_the_same_portfolio_by_isin_alone_never_passes_an_unmatched_item(client:
 
 
 def test_pass_is_known_and_checked_with_its_coverage(client: TestClient) -> None:
-    ry, cae = _screen(client, [{"isin": "CA7800871021"}, {"name": "CAE Inc."}])
-    assert ry["verdict"] == "pass" and ry["match"]["issuer_id"] == "tsx-ry" and ry["match"]["firm_id"] is None
-    assert ry["coverage"]["issuer_id"] == "tsx-ry" and ry["coverage"]["snapshot_id"]
-    assert ry["coverage"]["records_from"] and ry["coverage"]["agencies"]
+    cn, cae = _screen(client, [{"isin": "CA1363751027"}, {"name": "CAE Inc."}])  # CN Rail: an issuer, no firm
+    assert cn["verdict"] == "pass" and cn["match"]["issuer_id"] == "tsx-cnr" and cn["match"]["firm_id"] is None
+    assert cn["coverage"]["issuer_id"] == "tsx-cnr" and cn["coverage"]["snapshot_id"]
+    assert cn["coverage"]["records_from"] and cn["coverage"]["agencies"]
     # A registry firm: its subsidiaries and aliases were checked too.
     assert cae["match"]["firm_id"] == "cae" and cae["match"]["issuer_id"] == "cae"
     assert cae["coverage"]["subsidiaries_checked"] >= 1 and cae["coverage"]["aliases_checked"] >= 2
