@@ -155,7 +155,8 @@ PLACE_WORDS = frozenset(
 # "CITY OF KANSAS CITY" that railway.
 US_PLACE_WORDS = frozenset(
     word
-    for state in pycountry.subdivisions.get(country_code="US") or ()
+    for state in pycountry.subdivisions
+    if state.country_code == "US"
     for word in state.name.upper().replace(",", " ").split()
 ) | frozenset(["CITY", "COUNTY", "STATE", "STATES", "UNITED", "TOWN", "VILLAGE", "DISTRICT", "OF"])
 GENERIC_WORDS = CORPORATE_WORDS | PLACE_WORDS | US_PLACE_WORDS

@@ -292,24 +292,37 @@ def test_a_description_naming_surveillance_wins_over_a_generic_it_code() -> None
     assert c["category_source"].to_list()[0] == "description_keyword"
 
 
+def _document(**fields: object) -> dict[str, object]:
+    """An evidence row about the test's Canadian parent, ICE, dated 2026-01-01, with `fields` on top."""
+    return {
+        "evidence_id": "e1",
+        "firm_id": "parent",
+        "agency_code": "7012",
+        "kind": "contract",
+        "category": "surveillance",
+        "status": "active",
+        "channel": "direct",
+        "amount": None,
+        "currency": None,
+        "event_date": date(2026, 1, 1),
+        "url": "https://example.org/report",
+        "confidence": "high",
+        **fields,
+    }
+
+
 def test_cancelled_and_intended_deals_are_shown_but_add_nothing() -> None:
     methodology = load_methodology()
     assert methodology.evidence_status["cancelled"] == 0 and methodology.evidence_status["intended"] == 0
     evidence = [
-        {
-            "evidence_id": f"e-{status}",
-            "firm_id": "parent",
-            "agency_code": "7012",
-            "kind": "property",
-            "category": "detention",
-            "status": status,
-            "channel": "direct",
-            "amount": Decimal("5000000"),
-            "currency": "USD",
-            "event_date": date(2026, 1, 1),
-            "url": "https://example.org/report",
-            "confidence": "high",
-        }
+        _document(
+            evidence_id=f"e-{status}",
+            kind="property",
+            category="detention",
+            status=status,
+            amount=Decimal("5000000"),
+            currency="USD",
+        )
         for status in ("cancelled", "intended")
     ]
     result = score(_frames(firms=CANADIAN_PARENT, ownership=OWNED, evidence=evidence), methodology, AS_OF)
@@ -319,21 +332,8 @@ def test_cancelled_and_intended_deals_are_shown_but_add_nothing() -> None:
 
 
 def test_evidence_about_an_award_in_the_records_counts_its_obligations_not_the_ceiling() -> None:
-    reseller_deal = {
-        "evidence_id": "e1",
-        "firm_id": "parent",
-        "agency_code": "7012",
-        "kind": "contract",
-        "category": "surveillance",
-        "status": "active",
-        "channel": "reseller",
-        "amount": Decimal("22000000"),  # "up to" US$22 million, as reported
-        "currency": "USD",
-        "event_date": date(2026, 1, 1),
-        "url": "https://example.org/report",
-        "confidence": "high",
-        "award_key": "A9",
-    }
+    # "up to" US$22 million, as reported
+    reseller_deal = _document(channel="reseller", amount=Decimal("22000000"), currency="USD", award_key="A9")
     frames = _frames(
         transactions=[tx("t1", "A9", "1000000.00", date(2026, 1, 1), "SOME RESELLER INC")],
         firms=CANADIAN_PARENT,
@@ -409,21 +409,7 @@ def test_an_inconsistent_methodology_is_refused_with_the_field_named(tmp_path: P
 
 
 def test_evidence_about_an_award_that_netted_to_zero_counts_nothing() -> None:
-    cancelled_award_deal = {
-        "evidence_id": "e1",
-        "firm_id": "parent",
-        "agency_code": "7012",
-        "kind": "contract",
-        "category": "surveillance",
-        "status": "active",
-        "channel": "direct",
-        "amount": None,  # the report gives no figure
-        "currency": None,
-        "event_date": date(2026, 1, 1),
-        "url": "https://example.org/report",
-        "confidence": "high",
-        "award_key": "A9",
-    }
+    cancelled_award_deal = _document(award_key="A9")  # the report gives no figure
     frames = _frames(
         transactions=[
             tx("t1", "A9", "250000.00", date(2026, 1, 1), "SOME VENDOR INC"),

@@ -23,7 +23,18 @@ from tests.conftest import REAL, REPO, build_store, write_csv
 DATA = REPO / "datasets" / "data"
 FINANCEDATABASE = REAL / "financedatabase_canada"
 PORTFOLIO = REPO / "tests" / "fixtures" / "portfolio_tsx_holdings.csv"
-REGISTRY_PUBLIC_FIRMS = {"thomson-reuters", "cgi", "opentext", "cae", "wsp", "stantec", "rbc", "cpkc", "enbridge", "bmo"}
+REGISTRY_PUBLIC_FIRMS = {
+    "thomson-reuters",
+    "cgi",
+    "opentext",
+    "cae",
+    "wsp",
+    "stantec",
+    "rbc",
+    "cpkc",
+    "enbridge",
+    "bmo",
+}
 
 
 def _rows(name: str) -> list[dict[str, str]]:
