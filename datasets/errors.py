@@ -30,6 +30,13 @@ class StoreMissingError(DataError):
     title = "Database not available"
 
 
+class StoreLockedError(DataError):
+    """Another process holds the database for writing (a running server, or another command)."""
+
+    status = 409
+    title = "Database in use"
+
+
 class NotFoundError(DataError):
     status = 404
     title = "Not found"

@@ -8,7 +8,7 @@ import duckdb
 
 from datasets.catalogue import BUNDLED_DATA, BUNDLED_FILES
 from datasets.db import scalar
-from datasets.errors import StoreMissingError
+from datasets.errors import StoreLockedError, StoreMissingError
 from datasets.ingest import CsvInput, LoadReport, StepCallback, load_file
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -17,13 +17,21 @@ SCHEMA = Path(__file__).with_name("schema.sql")
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the store; a writable open creates the file and any missing table."""
     db = Path(path)
-    if read_only:
-        if not db.exists():
-            raise StoreMissingError(f"database {db} does not exist; run `exposure init` first")
-        return duckdb.connect(str(db), read_only=True)
-    db.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(db))
-    apply_schema(con)
+    if read_only and not db.exists():
+        raise StoreMissingError(f"database {db} does not exist; run `exposure init` first")
+    if not read_only:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        raise StoreLockedError(
+            f"database {db} is in use by another process (a running `exposure serve`?). While a server runs, "
+            "load and rescore with `exposure refresh`, which builds the next snapshot beside the served one"
+        ) from exc
+    if not read_only:
+        apply_schema(con)
     return con
 
 

@@ -22,9 +22,14 @@ from datasets.errors import DataError
 from datasets.ingest import LoadReport
 from datasets.store import connect
 from service import pipeline
-from service.settings import Settings
+from service.settings import Settings, package_version
 
-console = Console(highlight=False, soft_wrap=True)
+# The commands that may create the database (ingest builds a store of just its files); every other one
+# refuses a --db that does not exist rather than work on an empty new file.
+CREATES_DATABASE = frozenset({"init", "ingest", "export-openapi"})
+
+# Piped into a file or another program, tables keep whole file names instead of an 80-column terminal's.
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error, never wrapped
 
 
@@ -39,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", type=Path, default=None, help="DuckDB database file (default: EXPOSURE_DB, else var/exposure.duckdb)"
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("init", help="create the database and load the bundled default data")
@@ -268,7 +274,7 @@ def cmd_serve(settings: Settings) -> int:
 def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
     from datasets.overrides import add_override, list_overrides, remove_override
 
-    con = connect(db)
+    con = connect(db, read_only=args.action == "list")
     try:
         if args.action == "add":
             o = add_override(
@@ -383,6 +389,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         errors.print(f"exposure {args.command}: configuration: {exc}")
         return 1
     db = settings.db
+    if args.command not in CREATES_DATABASE and not db.exists():
+        errors.print(f"exposure {args.command}: database {db} does not exist; run `exposure --db {db} init` first")
+        return 1
     try:
         if args.command == "init":
             return cmd_init(db)

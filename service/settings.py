@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+@cache
+def package_version() -> str:
+    """The version the package was installed as (pyproject.toml is the one place it is written)."""
+    try:
+        return version("exposure-screen")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
 
 
 class Settings(BaseSettings):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -74,3 +77,30 @@ def test_serve_without_a_database_fails_in_one_line(tmp_path: Path, capsys: pyte
     assert main(["--db", str(tmp_path / "none.duckdb"), "serve"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "run `exposure --db" in err
+
+
+def test_version_missing_database_and_a_database_in_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from service.settings import package_version
+
+    with pytest.raises(SystemExit) as shown:
+        main(["--version"])
+    assert shown.value.code == 0 and capsys.readouterr().out.strip() == f"exposure {package_version()}"
+    missing = tmp_path / "typo.duckdb"
+    assert main(["--db", str(missing), "score"]) == 1
+    assert "does not exist; run `exposure --db" in capsys.readouterr().err
+    assert not missing.exists()  # refused, not created empty
+    db = tmp_path / "x.duckdb"
+    assert main(["--db", str(db), "init"]) == 0
+    capsys.readouterr()
+    # A server holds the file read-only; a writing command in another process is told what to do instead.
+    server = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}, read_only=True); time.sleep(30)"]
+    )
+    try:
+        time.sleep(1.5)
+        assert main(["--db", str(db), "score"]) == 1
+        err = capsys.readouterr().err
+        assert "is in use by another process" in err and "exposure refresh" in err
+    finally:
+        server.kill()
+        server.wait()
