@@ -24,9 +24,9 @@ from datasets.store import connect
 from service import pipeline
 from service.settings import Settings, package_version
 
-# The commands that may create the database (ingest builds a store of just its files); every other one
+# The commands that may create the database (ingest and fetch build a store of just their files); every other one
 # refuses a --db that does not exist rather than work on an empty new file.
-CREATES_DATABASE = frozenset({"init", "ingest", "export-openapi"})
+CREATES_DATABASE = frozenset({"init", "ingest", "fetch", "export-openapi"})
 
 # Piped into a file or another program, tables keep whole file names instead of an 80-column terminal's.
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
