@@ -24,7 +24,7 @@ run: $(VENV)/.installed
 
 ## test: set up and run the test suite (CI runs exactly this)
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 ## check: lint and type-check
 check: $(VENV)/.installed

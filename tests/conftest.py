@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
+import shutil
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -53,13 +56,28 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]
     return path
 
 
-def build_store(path: Path, as_of: str = "2026-11-22") -> Path:
-    """A store built from the bundled data and scored, by the pipeline the command line runs."""
-    from datetime import date
+_TEMPLATES: dict[tuple[str, ...], Path] = {}  # the dates scored -> a store built once per test process
 
-    from service import pipeline
 
-    outcome = pipeline.init(path)
-    assert not any(r.rows_quarantined for r in outcome.reports)
-    pipeline.score(path, date.fromisoformat(as_of))
+def build_store(path: Path, as_of: str = "2026-11-22", *more_dates: str, scored: bool = True) -> Path:
+    """A store built from the bundled data and scored as of each date, by the pipeline the command line runs
+    (`scored=False`: loaded only). Built once per test process and dates, then copied, so each test still gets
+    a file of its own to change."""
+    dates = (as_of, *more_dates) if scored else ()
+    template = _TEMPLATES.get(dates)
+    if template is None:
+        from datetime import date
+
+        from service import pipeline
+
+        folder = Path(tempfile.mkdtemp(prefix="exposure-store-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        template = folder / "exposure.duckdb"
+        outcome = pipeline.init(template)
+        assert not any(r.rows_quarantined for r in outcome.reports)
+        for day in dates:
+            pipeline.score(template, date.fromisoformat(day))
+        _TEMPLATES[dates] = template
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, path)
     return path

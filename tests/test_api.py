@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import SNAPSHOT_HEADER, create_app
-from service.cli import main
 from service.settings import Settings
+from tests.conftest import build_store
 
 PROBLEM = "application/problem+json"
 ROSHEL_AWARD = "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"
@@ -26,11 +26,7 @@ ROSHEL_AWARD = "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("api") / "exposure.duckdb"
-    assert main(["--db", str(path), "init"]) == 0
-    assert main(["--db", str(path), "score", "--as-of", "2025-12-31"]) == 0
-    assert main(["--db", str(path), "score", "--as-of", "2026-11-22"]) == 0
-    return path
+    return build_store(tmp_path_factory.mktemp("api") / "exposure.duckdb", "2025-12-31", "2026-11-22")
 
 
 @pytest.fixture(scope="module")

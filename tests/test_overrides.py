@@ -13,13 +13,12 @@ from datasets.overrides import add_override, list_overrides, remove_override
 from service.app import create_app
 from service.cli import main
 from service.settings import Settings
+from tests.conftest import build_store
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    path = tmp_path / "exposure.duckdb"
-    assert main(["--db", str(path), "init"]) == 0
-    return path
+    return build_store(tmp_path / "exposure.duckdb", scored=False)
 
 
 def _contribution(db: Path, award_prefix: str) -> list[tuple[str, str]]:

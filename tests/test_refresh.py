@@ -18,7 +18,10 @@ import httpx2
 import pytest
 
 from service.cli import main
+from tests.conftest import build_store
 from tests.live_server import REPO, running_server
+
+pytestmark = pytest.mark.slow
 
 
 def _sha(path: Path) -> str:
@@ -27,9 +30,7 @@ def _sha(path: Path) -> str:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    db = tmp_path / "exposure.duckdb"
-    assert main(["--db", str(db), "init"]) == 0
-    assert main(["--db", str(db), "score", "--as-of", "2025-12-31"]) == 0
+    db = build_store(tmp_path / "exposure.duckdb", "2025-12-31")
     with running_server(db) as base:
         yield base, db
 
