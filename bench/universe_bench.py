@@ -19,6 +19,7 @@ import httpx
 
 from scoring import load_methodology
 from service.cli import main as cli
+from service.db import Cursor
 from service.models import ScreenItem
 from service.screening import DEFAULT_POLICY, screen
 from service.snapshot import load_snapshot
@@ -91,7 +92,7 @@ def run(holdings: int = HOLDINGS) -> None:
             serving = load_snapshot(con)
             opened = time.perf_counter() - started
             started = time.perf_counter()
-            load_universe(con.cursor())
+            load_universe(Cursor(con))
             universe_only = time.perf_counter() - started
             items = _holdings(con, holdings)
         finally:

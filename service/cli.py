@@ -218,16 +218,17 @@ def _print_score(outcome: pipeline.ScoreOutcome) -> None:
 
 
 def cmd_candidates(db: Path, limit: int) -> int:
-    from service import queries  # the server's read of the queue: one definition of what it shows
+    from service.db import Cursor
+    from service.queries import candidates, meta  # the server's read of the queue: one definition of what it shows
 
     con = connect(db, read_only=True)
     try:
-        cur = con.cursor()
-        snapshot = queries.current_snapshot(cur)
+        cur = Cursor(con)
+        snapshot = meta.current_snapshot(cur)
         if snapshot.as_of is None:
             console.print("no scored snapshot: run `exposure score` first")
             return 1
-        rows, total = queries.review_candidates(cur, snapshot, limit)
+        rows, total = candidates.review_candidates(cur, snapshot, limit)
     finally:
         con.close()
     console.print(f"review queue as of {snapshot.as_of}: top {len(rows)} of {total:,} (not scored until confirmed)")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-import duckdb
 from fastapi import Depends, Request
 
 from scoring.methodology import Methodology
+from service.db import Cursor
 from service.errors import ApiError
 from service.live import Live
 from service.settings import Settings
@@ -33,16 +33,14 @@ async def get_serving(request: Request) -> ServingSnapshot:
     return (await get_live(request)).serving
 
 
-def get_cursor(request: Request) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One cursor per request on the snapshot's read-only connection."""
+def get_cursor(request: Request) -> Iterator[Cursor]:
+    """One cursor per request on the snapshot's read-only connection, its queries under the time limit."""
     live: Live | None = getattr(request.state, "live", None)
     if live is None:
         raise ApiError(503, "the database is not open; run `exposure init` and restart the server")
-    cursor = live.con.cursor()
-    try:
+    settings: Settings = request.app.state.settings
+    with live.cursor(settings.query_timeout_seconds) as cursor:
         yield cursor
-    finally:
-        cursor.close()
 
 
 async def get_methodology(request: Request) -> Methodology:
@@ -56,7 +54,7 @@ async def get_state(request: Request) -> ServiceState:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-CursorDep = Annotated[duckdb.DuckDBPyConnection, Depends(get_cursor)]
+CursorDep = Annotated[Cursor, Depends(get_cursor)]
 LiveDep = Annotated[Live, Depends(get_live)]
 ServingDep = Annotated[ServingSnapshot, Depends(get_serving)]
 MethodologyDep = Annotated[Methodology, Depends(get_methodology)]

@@ -15,9 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
-from datasets.store import connect
+from service.db import Connection, Cursor, open_read_only
 from service.snapshot import ServingSnapshot, load_snapshot
 
 log = logging.getLogger("exposure.snapshot")
@@ -35,12 +33,16 @@ def file_identity(path: Path) -> tuple[int, int, int] | None:
 class Live:
     """One opened snapshot: the read-only connection and what was built from it."""
 
-    con: duckdb.DuckDBPyConnection
+    con: Connection
     serving: ServingSnapshot
     identity: tuple[int, int, int] | None
     _users: int = 0
     _retired: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def cursor(self, timeout_seconds: float | None) -> Cursor:
+        """A cursor of its own for one request (or one export), every query under the time limit."""
+        return Cursor(self.con, timeout_seconds)
 
     def acquire(self) -> None:
         with self._lock:
@@ -69,7 +71,7 @@ def open_live(db: Path, top_contributions: int) -> Live:
     identity = file_identity(db)
     # The real file, not the published path: DuckDB shares one instance per path within a process, so the
     # new snapshot must be opened under its own name.
-    con = connect(db.resolve(), read_only=True)
+    con = open_read_only(db.resolve())
     try:
         serving = load_snapshot(con, top_contributions)
     except BaseException:

@@ -6,7 +6,7 @@ from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     screen_max_items: int = Field(default=10_000, ge=1, le=100_000)
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="larger request bodies get a 413")
     query_timeout_seconds: float = Field(default=10.0, gt=0, description="an analytic query running longer is stopped")
+    cursor_secret: SecretStr | None = Field(
+        default=None,
+        description="signs page cursors; set the same on every host behind one name (default: a key file "
+        "beside the state database, shared by that host's workers)",
+    )
 
     @property
     def state_path(self) -> Path:

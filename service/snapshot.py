@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import duckdb
-
 from scoring.matching import NameMatcher
-from service import queries
+from service.db import Connection, Cursor
 from service.models import FirmProfile, FirmSummary, Snapshot
+from service.queries import firms as firm_queries
+from service.queries import lookups, meta, profiles
 from service.universe import Universe, load_universe
 
 TIER_ORDER = ("none", "low", "moderate", "high", "severe")
@@ -76,45 +76,35 @@ def snapshot_id(snapshot: Snapshot, sources: int) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-def load_snapshot(con: duckdb.DuckDBPyConnection, top_contributions: int = 20) -> ServingSnapshot:
-    cur = con.cursor()
-    try:
-        snapshot = queries.current_snapshot(cur)
-        counts = queries.counts(cur)
+def load_snapshot(con: Connection, top_contributions: int = 20) -> ServingSnapshot:
+    with Cursor(con) as cur:  # no time limit: the server is not serving this snapshot yet
+        snapshot = meta.current_snapshot(cur)
+        counts = meta.counts(cur)
         serving = ServingSnapshot(snapshot=snapshot, snapshot_id=snapshot_id(snapshot, counts["sources"]))
-        quarantined = cur.execute("SELECT coalesce(sum(rows_quarantined), 0) FROM sources").fetchall()
-        serving.rows_quarantined = int(quarantined[0][0])
+        serving.rows_quarantined = meta.rows_quarantined(cur)
         _load_agencies(cur, serving)
         _load_firms(cur, serving)
         _load_lookups(cur, serving)
         _load_profiles(cur, serving, top_contributions)
         serving.universe = load_universe(cur)
-    finally:
-        cur.close()
     return serving
 
 
-def _load_agencies(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> None:
-    for code, name, abbreviation in cur.execute(
-        "SELECT agency_code, name, abbreviation FROM agencies ORDER BY level DESC, active, agency_code DESC"
-    ).fetchall():
+def _load_agencies(cur: Cursor, serving: ServingSnapshot) -> None:
+    for code, name, abbreviation in lookups.agency_names(cur):
         # Later rows win: active sub-tiers with the lowest code take an abbreviation shared with history.
         for key in (code, name, abbreviation):
             if key:
                 serving.agencies[str(key).upper()] = str(code)
 
 
-def _load_firms(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> None:
+def _load_firms(cur: Cursor, serving: ServingSnapshot) -> None:
     if serving.snapshot.as_of is None:
         return
-    summaries, _count, _next = queries.list_firms(
-        cur, serving.snapshot, queries.FirmFilters(limit=10_000_000, sort="score")
-    )
+    everything = firm_queries.FirmFilters(limit=10_000_000, sort="score")
+    summaries = firm_queries.list_firms(cur, serving.snapshot, everything).firms
     weighted: dict[str, dict[str, float]] = {}
-    for firm_id, raw in cur.execute(
-        "SELECT firm_id, by_agency FROM scores WHERE as_of = ? AND methodology_version = ?",
-        [serving.snapshot.as_of, serving.snapshot.methodology_version],
-    ).fetchall():
+    for firm_id, raw in lookups.exposure_by_agency(cur, serving.snapshot):
         items = json.loads(raw) if raw else []
         weighted[firm_id] = {str(i["key"]): float(i["weighted"]) for i in items}
     for summary in summaries:
@@ -123,32 +113,21 @@ def _load_firms(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> Non
         )
 
 
-def _load_lookups(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> None:
+def _load_lookups(cur: Cursor, serving: ServingSnapshot) -> None:
     # Every registry firm maps to the scored parent it rolls up to (itself when it is one).
     parents = {firm_id: firm_id for firm_id in serving.firms}
     if serving.snapshot.as_of is not None:
-        for child, parent in cur.execute(
-            "SELECT DISTINCT via_firm_id, firm_id FROM contributions WHERE as_of = ? AND methodology_version = ?",
-            [serving.snapshot.as_of, serving.snapshot.methodology_version],
-        ).fetchall():
+        for child, parent in lookups.contribution_parents(cur, serving.snapshot):
             parents.setdefault(child, parent)
     if serving.snapshot.as_of is not None:
         # The roll-up scoring persisted, as it holds on the snapshot's date: no second walk of the ownership.
-        for child, parent in cur.execute(
-            """SELECT firm_id, parent_id FROM ownership_paths
-               WHERE as_of = ? AND methodology_version = ? AND firm_id <> parent_id
-                 AND (valid_from IS NULL OR valid_from <= as_of) AND (valid_to IS NULL OR valid_to >= as_of)
-               ORDER BY ownership_share DESC, parent_id""",
-            [serving.snapshot.as_of, serving.snapshot.methodology_version],
-        ).fetchall():
+        for child, parent in lookups.ownership_parents(cur, serving.snapshot):
             if parent in serving.firms:
                 parents.setdefault(child, parent)
     serving.parents = parents
 
     ticker_claims: dict[str, set[str]] = {}
-    for firm_id, scheme, value, exchange in cur.execute(
-        "SELECT firm_id, scheme, upper(value), upper(exchange) FROM firm_identifiers"
-    ).fetchall():
+    for firm_id, scheme, value, exchange in lookups.identifiers(cur):
         key = f"{value}|{exchange}" if scheme == "ticker" and exchange else value
         serving.identifiers[(scheme, key)] = firm_id
         if scheme == "ticker":
@@ -158,14 +137,12 @@ def _load_lookups(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> N
         if len(firms) == 1:
             serving.identifiers[("ticker_any", ticker)] = next(iter(firms))
 
-    rows = cur.execute("SELECT firm_id, alias FROM firm_aliases UNION SELECT firm_id, name FROM firms").fetchall()
+    rows = lookups.names(cur)
     for firm_id, _name in rows:
         serving.aliases_of[str(firm_id)] = serving.aliases_of.get(str(firm_id), 0) + 1
     rows += [(entry.firm_id, entry.name) for entry in serving.firms.values() if entry.name]
     serving.matcher = NameMatcher((str(firm_id), str(name)) for firm_id, name in rows)
-    for scheme, value, firm_id, decision in cur.execute(
-        "SELECT scheme, value, firm_id, decision FROM match_overrides ORDER BY override_id"
-    ).fetchall():
+    for scheme, value, firm_id, decision in lookups.overrides(cur):
         if scheme == "name" and decision == "is":
             serving.name_overrides[value] = firm_id
         elif scheme == "name":
@@ -176,9 +153,9 @@ def _load_lookups(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot) -> N
             del serving.identifiers[("uei", value)]
 
 
-def _load_profiles(cur: duckdb.DuckDBPyConnection, serving: ServingSnapshot, top_contributions: int) -> None:
+def _load_profiles(cur: Cursor, serving: ServingSnapshot, top_contributions: int) -> None:
     """Every profile rendered to JSON once, when the snapshot opens: a profile request is a dict lookup."""
-    for firm_id in queries.all_profile_ids(cur, serving.snapshot):
-        profile = queries.firm_profile(cur, serving.snapshot, firm_id, top_contributions)
+    for firm_id in profiles.all_profile_ids(cur, serving.snapshot):
+        profile = profiles.firm_profile(cur, serving.snapshot, firm_id, top_contributions)
         serving.profile_models[firm_id] = profile
         serving.profiles[firm_id] = profile.model_dump_json().encode()

@@ -9,10 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-import duckdb
-
 from scoring.matching import NameMatcher
 from scoring.normalize import normalize_names
+from service.db import Cursor
+from service.queries import universe as stored
 
 # What funds write for an exchange -> the universe's exchange code.
 EXCHANGE_ALIASES = {
@@ -120,46 +120,13 @@ class Universe:
         return self.by_bare_ticker.get(parsed.ticker, set())
 
 
-_VENDOR_NAMES = """
-    SELECT DISTINCT name FROM (
-        SELECT recipient_name AS name FROM transactions UNION ALL SELECT recipient_parent_name FROM transactions
-        UNION ALL SELECT recipient_name FROM awards UNION ALL SELECT recipient_parent_name FROM awards
-        UNION ALL SELECT subawardee_name FROM subawards UNION ALL SELECT subawardee_parent_name FROM subawards
-    ) WHERE name IS NOT NULL
-"""
-_RECORD_SPAN = """
-    WITH spans AS (
-        SELECT min(action_date) AS first, max(action_date) AS last FROM transactions
-        UNION ALL SELECT min(award_base_action_date), max(award_latest_action_date) FROM awards
-        UNION ALL SELECT min(subaward_action_date), max(subaward_action_date) FROM subawards
-    )
-    SELECT min(first), max(last) FROM spans
-"""
-_RECORD_AGENCIES = """
-    SELECT DISTINCT coalesce(a.abbreviation, r.code) FROM (
-        SELECT awarding_sub_agency_code AS code FROM transactions UNION SELECT awarding_sub_agency_code FROM awards
-        UNION SELECT prime_awarding_sub_agency_code FROM subawards
-    ) r LEFT JOIN agencies a ON a.agency_code = r.code WHERE r.code IS NOT NULL ORDER BY 1
-"""
-_NAME_RECORDS = """
-    SELECT name, count(*) FROM (
-        SELECT recipient_name AS name FROM transactions UNION ALL SELECT recipient_name FROM awards
-        UNION ALL SELECT subawardee_name FROM subawards
-    ) WHERE name IN (SELECT unnest(?)) GROUP BY name
-"""
-
-
-def load_universe(cur: duckdb.DuckDBPyConnection) -> Universe:
+def load_universe(cur: Cursor) -> Universe:
     universe = Universe()
-    for row in cur.execute(
-        "SELECT issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector FROM issuers"
-    ).fetchall():
+    for row in stored.issuers(cur):
         universe.issuers[row[0]] = Issuer(*row)
     by_ticker_any: dict[str, set[str]] = defaultdict(set)
     claims: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for issuer_id, exchange, ticker, isin, cusip, figi, composite, shareclass in cur.execute(
-        "SELECT issuer_id, exchange, ticker, isin, cusip, figi, composite_figi, shareclass_figi FROM issuer_listings"
-    ).fetchall():
+    for issuer_id, exchange, ticker, isin, cusip, figi, composite, shareclass in stored.listings(cur):
         universe.by_ticker[(exchange, ticker)] = issuer_id
         by_ticker_any[ticker].add(issuer_id)
         for scheme, value in (
@@ -171,7 +138,7 @@ def load_universe(cur: duckdb.DuckDBPyConnection) -> Universe:
         ):
             if value:
                 claims[(scheme, value)].add(issuer_id)
-    for issuer_id, lei in cur.execute("SELECT issuer_id, lei FROM issuers WHERE lei IS NOT NULL").fetchall():
+    for issuer_id, lei in stored.issuer_leis(cur):
         claims[("lei", lei)].add(issuer_id)
     for issuer in universe.issuers.values():
         by_ticker_any.setdefault(issuer.primary_ticker, set()).add(issuer.issuer_id)
@@ -187,7 +154,7 @@ def load_universe(cur: duckdb.DuckDBPyConnection) -> Universe:
             universe.name_keys[issuer_id] = key
     universe.by_name = dict(by_name)
     universe.matcher = NameMatcher((i, universe.issuers[i].name) for i in ids if not universe.issuers[i].firm_id)
-    firms = cur.execute("SELECT firm_id, name FROM firms").fetchall()
+    firms = stored.registry_names(cur)
     for (firm_id, _name), key in zip(firms, normalize_names([str(f[1]) for f in firms]), strict=True):
         if key:
             universe.name_keys[f"firm:{firm_id}"] = key
@@ -195,19 +162,18 @@ def load_universe(cur: duckdb.DuckDBPyConnection) -> Universe:
     return universe
 
 
-def _load_records(cur: duckdb.DuckDBPyConnection, universe: Universe) -> None:
+def _load_records(cur: Cursor, universe: Universe) -> None:
     """Which universe names appear, exactly, in the loaded vendor records; and the span of those records."""
-    raw_names = [str(row[0]) for row in cur.execute(_VENDOR_NAMES).fetchall()]
+    raw_names = stored.vendor_names(cur)
     unlinked = {key: ids for key, ids in universe.by_name.items() if not any(universe.issuers[i].firm_id for i in ids)}
     carried: dict[str, list[str]] = defaultdict(list)
     for raw, key in zip(raw_names, normalize_names(raw_names), strict=True):
         if key in unlinked:
             carried[key].append(raw)
-    counts = dict(cur.execute(_NAME_RECORDS, [[n for names in carried.values() for n in names]]).fetchall())
+    counts = stored.records_per_name(cur, [n for names in carried.values() for n in names])
     for key, names in carried.items():
-        seen = NameInRecords(tuple(sorted(names)), sum(int(counts.get(n, 0)) for n in names))
+        seen = NameInRecords(tuple(sorted(names)), sum(counts.get(n, 0) for n in names))
         for issuer_id in unlinked[key]:
             universe.in_records[issuer_id] = seen
-    first, last = cur.execute(_RECORD_SPAN).fetchone() or (None, None)
-    agencies = tuple(str(row[0]) for row in cur.execute(_RECORD_AGENCIES).fetchall())
-    universe.span = RecordSpan(first, last, agencies, len(raw_names))
+    first, last = stored.record_span(cur)
+    universe.span = RecordSpan(first, last, tuple(stored.record_agencies(cur)), len(raw_names))

@@ -167,16 +167,28 @@ def test_ndjson_and_parquet_exports(client: TestClient) -> None:
 def test_csv_export_neutralises_spreadsheet_formulas(db: Path, tmp_path: Path) -> None:
     copy = tmp_path / "formula.duckdb"
     copy.write_bytes(db.read_bytes())
+    names = {
+        "roshel": '=HYPERLINK("http://x")',
+        "cae": "\t=1+1 CANADA LTD",  # issue #15: a TAB first, then a formula
+        "cgi": "\r=1+1",
+        "gardaworld": "+1-1",
+        "opentext": "-2+3",
+        "hootsuite": "@SUM(A1)",
+        "wsp": "Ordinary Name = Fine",
+    }
     con = duckdb.connect(str(copy))
-    con.execute("UPDATE firms SET name = '=HYPERLINK(\"http://x\")' WHERE firm_id = 'roshel'")
+    for firm_id, name in names.items():
+        con.execute("UPDATE firms SET name = ? WHERE firm_id = ?", [name, firm_id])
     con.execute("UPDATE scores SET firm_name = '@SUM(A1)' WHERE firm_id = 'roshel'")
     con.close()
     with TestClient(create_app(Settings(db=copy, anonymous_scopes="read,screen"))) as client:
-        rows = list(csv.DictReader(io.StringIO(client.get("/v1/firms", params={"format": "csv"}).text)))
-        name = next(r["name"] for r in rows if r["firm_id"] == "roshel")
-        assert name == '\'=HYPERLINK("http://x")'
-        ndjson = client.get("/v1/firms", params={"format": "ndjson"}).text
-        assert '"name": "=HYPERLINK' in ndjson  # only CSV, which a spreadsheet opens, is altered
+        rows = list(csv.DictReader(io.StringIO(client.get("/v1/firms", params={"format": "csv"}).text, newline="")))
+        exported = {r["firm_id"]: r["name"] for r in rows}
+        for firm_id, name in names.items():
+            assert exported[firm_id] == (name if firm_id == "wsp" else f"'{name}"), firm_id
+        ndjson = [json.loads(line) for line in client.get("/v1/firms", params={"format": "ndjson"}).text.splitlines()]
+        # Only CSV, which a spreadsheet opens, is altered.
+        assert {r["firm_id"]: r["name"] for r in ndjson if r["firm_id"] in names} == names
 
 
 # --- one firm -----------------------------------------------------------------------------------------

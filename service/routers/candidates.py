@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from service import queries
 from service.deps import CursorDep, ServingDep
-from service.models import ListOf, ReviewCandidate
+from service.models import ListOf, Problem, ReviewCandidate
+from service.queries import candidates as queries
 
 router = APIRouter(tags=["review"])
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": Problem,
+        "description": "No database, or a query stopped at the server's time limit",
+        "content": {"application/problem+json": {}},
+    }
+}
 
 
 @router.get(
     "/v1/candidates",
     response_model=ListOf[ReviewCandidate],
+    responses=UNAVAILABLE,
     summary="Unattributed vendors that may be Canadian-owned, most dollars first (never part of a score)",
 )
 def candidates(

@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import io
-import json
-import os
-import tempfile
-from collections.abc import Iterator
-from datetime import date, datetime
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
-import duckdb
-import pyarrow as pa
-import pyarrow.csv as pa_csv
-import pyarrow.parquet as pq
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from fastapi.responses import FileResponse, StreamingResponse
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from service import queries
-from service.deps import CursorDep, ServingDep, SettingsDep, get_serving
+from service import exports, pagination
+from service.deps import CursorDep, LiveDep, ServingDep, SettingsDep, get_serving
 from service.errors import ApiError
+from service.live import Live
 from service.models import FirmHistory, FirmList, FirmProfile, FirmSummary, Problem
+from service.queries import firms
+from service.settings import Settings
 from service.snapshot import ServingSnapshot
 
 router = APIRouter(prefix="/v1/firms", tags=["firms"])
@@ -31,11 +23,6 @@ router = APIRouter(prefix="/v1/firms", tags=["firms"])
 Tier = Literal["none", "low", "moderate", "high", "severe"]
 Sort = Literal["score", "-score", "name", "obligated", "ice", "cbp"]
 Format = Literal["json", "csv", "parquet", "ndjson"]
-MEDIA_TYPES: dict[str, str] = {
-    "csv": "text/csv; charset=utf-8",
-    "ndjson": "application/x-ndjson",
-    "parquet": "application/vnd.apache.parquet",
-}
 ACCEPTED: dict[str, str] = {
     "text/csv": "csv",
     "application/x-ndjson": "ndjson",
@@ -49,7 +36,15 @@ def _problem(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {422: _problem("A parameter is invalid"), 503: _problem("No database")}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    422: _problem("A parameter is invalid"),
+    503: _problem("No database, or a query stopped at the server's time limit"),
+}
+CURSOR_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: _problem("The cursor continues a list with another sort or other filters"),
+    410: _problem("The cursor was given on a snapshot no longer served; start again without it"),
+    422: _problem("A parameter is invalid, or the cursor is not one this API gave out"),
+}
 
 
 def _format(requested: str | None, accept: str | None) -> str:
@@ -67,51 +62,17 @@ def _etag(serving_id: str, request: Request, fmt: str) -> str:
     return 'W/"' + hashlib.sha256(f"{serving_id}|{fmt}|{canonical}".encode()).hexdigest()[:24] + '"'
 
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
-
-def _stream_csv(batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
-    first = True
-    for batch in batches:
-        buffer = io.BytesIO()
-        pa_csv.write_csv(pa.Table.from_batches([batch]), buffer, pa_csv.WriteOptions(include_header=first))
-        first = False
-        yield buffer.getvalue()
-    if first:  # no rows: still a header
-        yield (",".join([*queries.EXPORT_COLUMNS, "as_of", "methodology_version"]) + "\n").encode()
-
-
-def _stream_ndjson(batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
-    for batch in batches:
-        yield "".join(json.dumps(row, default=_json_default) + "\n" for row in batch.to_pylist()).encode()
-
-
-def _parquet_file(batches: Iterator[pa.RecordBatch]) -> str:
-    handle, path = tempfile.mkstemp(prefix="exposure-export-", suffix=".parquet")
-    os.close(handle)
-    writer: pq.ParquetWriter | None = None
-    try:
-        for batch in batches:
-            writer = writer or pq.ParquetWriter(path, batch.schema)
-            writer.write_batch(batch)
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is None:
-        pq.write_table(pa.table({c: pa.array([], pa.string()) for c in queries.EXPORT_COLUMNS}), path)
-    return path
-
-
-def _page_json(con: duckdb.DuckDBPyConnection, serving: ServingSnapshot, filters: queries.FirmFilters) -> bytes:
-    cursor = con.cursor()  # one cursor per request
-    try:
-        firms, count, next_cursor = queries.list_firms(cursor, serving.snapshot, filters)
-    finally:
-        cursor.close()
-    body = FirmList[FirmSummary](data=firms, count=count, next_cursor=next_cursor, snapshot=serving.snapshot)
+def _page_json(live: Live, settings: Settings, filters: firms.FirmFilters, page_cursor: str | None) -> bytes:
+    """One page as JSON, the cursor checked first: it must be ours, and of this snapshot, sort and filters."""
+    serving = live.serving
+    scope = pagination.ListScope.of(serving.snapshot_id, filters.sort, filters.selection())
+    key = pagination.signing_key(settings)
+    if page_cursor is not None:
+        filters = replace(filters, after=pagination.decode(page_cursor, scope, key))
+    with live.cursor(settings.query_timeout_seconds) as cur:
+        page = firms.list_firms(cur, serving.snapshot, filters)
+    next_cursor = None if page.continue_after is None else pagination.encode(scope, page.continue_after, key)
+    body = FirmList[FirmSummary](data=page.firms, count=page.total, next_cursor=next_cursor, snapshot=serving.snapshot)
     return body.model_dump_json().encode()
 
 
@@ -125,13 +86,14 @@ def _page_json(con: duckdb.DuckDBPyConnection, serving: ServingSnapshot, filters
         },
         304: {"description": "Not modified since the ETag given in If-None-Match"},
         **ERRORS,
+        **CURSOR_ERRORS,
     },
     summary="The scored Canadian firms: filter, sort, page through, or export",
 )
 async def list_firms(
     request: Request,
     settings: SettingsDep,
-    serving: ServingDep,
+    live: LiveDep,
     q: Annotated[str | None, Query(max_length=200, description="part of a name, alias or firm id")] = None,
     tier: Annotated[Tier | None, Query(description="only this tier")] = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
@@ -149,13 +111,14 @@ async def list_firms(
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
     if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
+    serving = live.serving
     fmt = _format(format, accept)
     etag = _etag(serving.snapshot_id, request, fmt)
     if if_none_match and etag in [tag.strip() for tag in if_none_match.split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
     if category is not None and category not in request.app.state.methodology.categories:
         raise ApiError(422, f"category: unknown category {category!r}; GET /v1/methodology lists them")
-    filters = queries.FirmFilters(
+    filters = firms.FirmFilters(
         q=q,
         tier=tier,
         min_score=min_score,
@@ -164,39 +127,17 @@ async def list_firms(
         province=province,
         sort=sort,
         limit=min(limit or settings.page_size_default, settings.page_size_max),
-        cursor=page,
     )
     headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if fmt == "json":
-        # A snapshot never changes, so a page computed once is the page: cache it by its ETag.
-        page_json = serving.pages.get(etag)
-        if page_json is None:
-            page_json = await run_in_threadpool(_page_json, request.state.live.con, serving, filters)
-            serving.remember_page(etag, page_json)
-        return Response(page_json, media_type="application/json", headers=headers)
-    export_cursor: duckdb.DuckDBPyConnection = request.state.live.con.cursor()
-    try:
-        batches = queries.export_firms(export_cursor, serving.snapshot, filters, neutralise_formulas=fmt == "csv")
-    except BaseException:
-        export_cursor.close()
-        raise
-    disposition = {"Content-Disposition": f'attachment; filename="exposure-firms-{serving.snapshot_id}.{fmt}"'}
-    if fmt == "parquet":
-        path = _parquet_file(batches)
-        export_cursor.close()
-        return FileResponse(
-            path,
-            media_type=MEDIA_TYPES[fmt],
-            headers={**headers, **disposition},
-            background=BackgroundTask(os.unlink, path),
-        )
-    stream = _stream_csv(batches) if fmt == "csv" else _stream_ndjson(batches)
-    return StreamingResponse(
-        stream,
-        media_type=MEDIA_TYPES[fmt],
-        headers={**headers, **disposition},
-        background=BackgroundTask(export_cursor.close),
-    )
+    if fmt != "json":  # an export is the whole list: a cursor has no page to continue there
+        return await exports.firm_list(live, settings.query_timeout_seconds, filters, fmt, headers)
+    # A snapshot never changes, so a page computed once is the page: cache it by its ETag (the cursor is part
+    # of it, so a cached page's cursor was already checked).
+    page_json = serving.pages.get(etag)
+    if page_json is None:
+        page_json = await run_in_threadpool(_page_json, live, settings, filters, page)
+        serving.remember_page(etag, page_json)
+    return Response(page_json, media_type="application/json", headers=headers)
 
 
 @router.get(
@@ -227,7 +168,7 @@ def firm_history(
     serving: ServingDep,
     firm_id: Annotated[str, Path(max_length=200, examples=["roshel"])],
 ) -> FirmHistory:
-    points = queries.history(cursor, firm_id)
+    points = firms.history(cursor, firm_id)
     if not points and firm_id not in serving.profiles:
         raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
     return FirmHistory(firm_id=firm_id, data=points, count=len(points), snapshot=serving.snapshot)

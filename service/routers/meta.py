@@ -6,18 +6,27 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from service import queries
 from service.deps import CursorDep, MethodologyDep, ServingDep
 from service.errors import ApiError
 from service.models import Agency, Health, ListOf, MethodologyDocument, Problem, Ready, Source
+from service.queries import meta as queries
 
 router = APIRouter(tags=["meta"])
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {"model": Problem, "description": "Not ready", "content": {"application/problem+json": {}}}
 }
+QUERY_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: {
+        "model": Problem,
+        "description": "No database, or a query stopped at the server's time limit",
+        "content": {"application/problem+json": {}},
+    }
+}
 
 
-@router.get("/healthz", response_model=Health, summary="Liveness, with the data snapshot served")
+@router.get(
+    "/healthz", response_model=Health, responses=QUERY_UNAVAILABLE, summary="Liveness, with the data snapshot served"
+)
 def healthz(cursor: CursorDep, serving: ServingDep) -> Health:
     return Health(status="ok", snapshot=serving.snapshot, **queries.counts(cursor))
 
@@ -39,13 +48,23 @@ def methodology(methodology: MethodologyDep, serving: ServingDep) -> Methodology
     )
 
 
-@router.get("/v1/agencies", response_model=ListOf[Agency], summary="The DHS agencies, with the exposure scored to each")
+@router.get(
+    "/v1/agencies",
+    response_model=ListOf[Agency],
+    responses=QUERY_UNAVAILABLE,
+    summary="The DHS agencies, with the exposure scored to each",
+)
 def agencies(cursor: CursorDep, serving: ServingDep) -> ListOf[Agency]:
     rows = queries.agencies(cursor, serving.snapshot)
     return ListOf[Agency](data=rows, count=len(rows), snapshot=serving.snapshot)
 
 
-@router.get("/v1/sources", response_model=ListOf[Source], summary="Every file loaded: publisher, licence, counts")
+@router.get(
+    "/v1/sources",
+    response_model=ListOf[Source],
+    responses=QUERY_UNAVAILABLE,
+    summary="Every file loaded: publisher, licence, counts",
+)
 def sources(cursor: CursorDep, serving: ServingDep) -> ListOf[Source]:
     rows = queries.sources(cursor)
     return ListOf[Source](data=rows, count=len(rows), snapshot=serving.snapshot)

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from service import queries
 from service.deps import MethodologyDep, ServingDep, SettingsDep, StateDep
 from service.errors import ApiError
+from service.evidence import strongest_evidence
 from service.models import Contribution, Evidence, Problem, ScreeningResponse, ScreenItem, ScreenRequest, VendorCheck
 from service.screening import DEFAULT_POLICY, screen
 
@@ -113,7 +113,7 @@ def vendor_check(
     contributions: list[Contribution] = []
     if result.match is not None and result.match.firm_id in serving.profile_models:
         # Served from the profile built when the snapshot opened: no query on this path.
-        evidence, contributions = queries.strongest_evidence(serving.profile_models[result.match.firm_id], 3)
+        evidence, contributions = strongest_evidence(serving.profile_models[result.match.firm_id], 3)
     query = {k: v for k, v in (("name", name), ("bn", bn), ("uei", uei)) if v}
     return VendorCheck(
         query=query, result=result, evidence=evidence, top_contributions=contributions, snapshot=serving.snapshot

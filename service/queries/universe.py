@@ -1,0 +1,81 @@
+"""The listed-issuer universe as stored, and the loaded vendor records it is checked against."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from service.db import Cursor
+
+_VENDOR_NAMES = """
+    SELECT DISTINCT name FROM (
+        SELECT recipient_name AS name FROM transactions UNION ALL SELECT recipient_parent_name FROM transactions
+        UNION ALL SELECT recipient_name FROM awards UNION ALL SELECT recipient_parent_name FROM awards
+        UNION ALL SELECT subawardee_name FROM subawards UNION ALL SELECT subawardee_parent_name FROM subawards
+    ) WHERE name IS NOT NULL
+"""
+_RECORD_SPAN = """
+    WITH spans AS (
+        SELECT min(action_date) AS first, max(action_date) AS last FROM transactions
+        UNION ALL SELECT min(award_base_action_date), max(award_latest_action_date) FROM awards
+        UNION ALL SELECT min(subaward_action_date), max(subaward_action_date) FROM subawards
+    )
+    SELECT min(first), max(last) FROM spans
+"""
+_RECORD_AGENCIES = """
+    SELECT DISTINCT coalesce(a.abbreviation, r.code) FROM (
+        SELECT awarding_sub_agency_code AS code FROM transactions UNION SELECT awarding_sub_agency_code FROM awards
+        UNION SELECT prime_awarding_sub_agency_code FROM subawards
+    ) r LEFT JOIN agencies a ON a.agency_code = r.code WHERE r.code IS NOT NULL ORDER BY 1
+"""
+_NAME_RECORDS = """
+    SELECT name, count(*) FROM (
+        SELECT recipient_name AS name FROM transactions UNION ALL SELECT recipient_name FROM awards
+        UNION ALL SELECT subawardee_name FROM subawards
+    ) WHERE name IN (SELECT unnest(?)) GROUP BY name
+"""
+
+
+def issuers(cur: Cursor) -> list[tuple[Any, ...]]:
+    """(issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector)."""
+    return cur.tuples(
+        "SELECT issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector FROM issuers"
+    )
+
+
+def listings(cur: Cursor) -> list[tuple[Any, ...]]:
+    """(issuer_id, exchange, ticker, isin, cusip, figi, composite_figi, shareclass_figi)."""
+    return cur.tuples(
+        "SELECT issuer_id, exchange, ticker, isin, cusip, figi, composite_figi, shareclass_figi FROM issuer_listings"
+    )
+
+
+def issuer_leis(cur: Cursor) -> list[tuple[Any, ...]]:
+    """(issuer_id, lei) of every issuer with one."""
+    return cur.tuples("SELECT issuer_id, lei FROM issuers WHERE lei IS NOT NULL")
+
+
+def registry_names(cur: Cursor) -> list[tuple[Any, ...]]:
+    """(firm_id, name) of every registry firm."""
+    return cur.tuples("SELECT firm_id, name FROM firms")
+
+
+def vendor_names(cur: Cursor) -> list[str]:
+    """Every distinct recipient, parent and subawardee name of the loaded records."""
+    return [str(row[0]) for row in cur.tuples(_VENDOR_NAMES)]
+
+
+def records_per_name(cur: Cursor, names: list[str]) -> dict[str, int]:
+    """How many loaded records carry each of these exact names (names no record carries are absent)."""
+    return {str(name): int(count) for name, count in cur.tuples(_NAME_RECORDS, [names])}
+
+
+def record_span(cur: Cursor) -> tuple[date | None, date | None]:
+    """The first and last dates of the loaded records."""
+    first, last = cur.tuples(_RECORD_SPAN)[0]
+    return first, last
+
+
+def record_agencies(cur: Cursor) -> list[str]:
+    """The agencies (abbreviation, else code) of the loaded records."""
+    return [str(row[0]) for row in cur.tuples(_RECORD_AGENCIES)]
