@@ -20,7 +20,7 @@ from rich.table import Table
 
 from datasets.catalogue import KINDS, expected_rows
 from datasets.errors import DataError
-from datasets.ingest import LoadReport, csv_inputs, load_file
+from datasets.ingest import LoadReport, ingest_paths
 from datasets.store import connect, load_bundled, table_counts
 
 DEFAULT_DB = "var/exposure.duckdb"
@@ -164,24 +164,19 @@ def cmd_init(db: Path) -> int:
 
 def cmd_ingest(db: Path, paths: Sequence[Path], kind: str | None) -> int:
     con = connect(db)
-    reports: list[LoadReport] = []
     failures: list[str] = []
     try:
         with _progress() as progress:
             files = progress.add_task("files", total=len(paths))
-            for path in paths:
-                progress.update(files, description=f"{path.name}")
-                try:
-                    with csv_inputs(path) as inputs:
-                        for source in inputs:
-
-                            def show(step: str, name: str = source.display_name) -> None:
-                                progress.update(files, description=f"{name}: {step}")
-
-                            reports.append(load_file(con, source, KINDS, only_kind=kind, on_step=show))
-                except DataError as exc:
-                    failures.append(str(exc))
-                progress.advance(files)
+            reports = ingest_paths(
+                con,
+                paths,
+                KINDS,
+                kind=kind,
+                on_step=lambda name, step: progress.update(files, description=f"{name}: {step}"),
+                on_file=lambda _path: progress.advance(files),
+                on_refused=lambda _path, exc: failures.append(str(exc)),
+            )
     finally:
         con.close()
     if reports:

@@ -22,10 +22,10 @@ import pytest
 from datasets.catalogue import KINDS
 from datasets.db import scalar
 from datasets.errors import LoadError
-from datasets.ingest import CsvInput, LoadReport, csv_inputs, load_file
+from datasets.ingest import CsvInput, LoadReport, load_file
 from datasets.store import table_counts
 from service.cli import main
-from tests.test_ingest import TX_HEADER, tx_row
+from tests.test_ingest import TX_HEADER, load, tx_row
 
 
 def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
@@ -36,13 +36,6 @@ def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
 
 def row(key: str, **values: str) -> list[str]:
     return tx_row(contract_transaction_unique_key=key, **values)
-
-
-def load(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
-    with csv_inputs(path) as inputs:
-        reports = [load_file(con, source, KINDS) for source in inputs]
-    assert len(reports) == 1
-    return reports[0]
 
 
 def seed(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> dict[str, int]:
