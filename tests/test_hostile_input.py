@@ -476,3 +476,32 @@ def test_a_member_whose_header_understates_its_size_is_refused_as_corrupt(
     assert zipfile.ZipFile(path).infolist()[0].file_size == 1000
 
     assert_refused(con, path, rf"member {re.escape(MEMBER)} is corrupt or unreadable .*CRC")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Amounts in another format than the file's.
+
+
+def test_an_amount_in_another_format_is_quarantined_never_rounded(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """USAspending writes plain decimals ('1234.56'). A decimal comma was once stored as 1.23."""
+    before = seed(con, tmp_path)
+    path = tmp_path / "Contracts_PrimeTransactions_amounts.csv"
+    amounts = {"plain": "1234.56", "decimal-comma": "1.234,56", "thousands": "1,234.56", "three-decimals": "12.345"}
+    path.write_text(
+        csv_text([TX_HEADER, *(row(key, federal_action_obligation=amount) for key, amount in amounts.items())])
+    )
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (4, 1, 3)
+    assert_whole(con, report, before)
+    assert str(scalar(con, "SELECT federal_action_obligation FROM transactions WHERE transaction_key = 'plain'")) == (
+        "1234.56"
+    )
+    why = reasons(con, report)
+    assert set(why) == {3, 4, 5}
+    for line, amount in ((3, "1.234,56"), (4, "1,234.56"), (5, "12.345")):
+        assert why[line].startswith(
+            f"unparseable amount in federal_action_obligation: '{amount}' is not a plain decimal number"
+        )

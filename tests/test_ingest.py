@@ -82,7 +82,7 @@ def test_prime_transactions_with_the_exact_297_column_header(con: duckdb.DuckDBP
             tx_row(
                 contract_transaction_unique_key="7012_4732_70CMSW26FR0000002_P00001_47QSWA22D001R_0",
                 modification_number="P00001",
-                federal_action_obligation="-1,000.50",
+                federal_action_obligation="-1000.50",
                 action_date="2025-12-15",
             ),
         ],
@@ -463,3 +463,25 @@ def test_bundled_files_are_recorded_under_their_place_in_the_repository(con: duc
     reports = load_bundled(con)
     assert [(r.file_name, r.kind) for r in reports] == [(f"datasets/data/{f}", k.name) for f, k in BUNDLED_FILES]
     assert all(r.rows_inserted > 0 and r.rows_quarantined == 0 for r in reports)
+
+
+def test_an_award_potential_value_in_another_format_is_quarantined(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    values = {
+        "contract_award_unique_key": "CONT_AWD_70CDCR18P00000017_7012_-NONE-_-NONE-",
+        "award_id_piid": "70CDCR18P00000017",
+        "total_obligated_amount": "7391976",
+        "potential_total_value_of_award": "7.391.976,00",
+        "award_base_action_date": "2017-12-22",
+        "awarding_sub_agency_code": "7012",
+        "recipient_name": "WEST PUBLISHING CORPORATION",
+    }
+    path = write_csv(
+        tmp_path / "Contracts_PrimeAwardSummaries.csv", AWARD_HEADER, [[values.get(c, "") for c in AWARD_HEADER]]
+    )
+    report = load(con, path)
+    assert (report.rows_inserted, report.rows_quarantined) == (0, 1)
+    assert quarantine_reasons(con)[2].startswith(
+        "unparseable amount in potential_total_value_of_award: '7.391.976,00' is not a plain decimal number"
+    )
