@@ -40,3 +40,10 @@ class StoreLockedError(DataError):
 class NotFoundError(DataError):
     status = 404
     title = "Not found"
+
+
+class FetchError(DataError):
+    """USAspending refused or failed the download, or what came back is incomplete or corrupt."""
+
+    status = 502
+    title = "USAspending download failed"

@@ -36,10 +36,20 @@ def present(column: str) -> str:
     return f"({text(column)} IS NOT NULL)"
 
 
+# How every source writes an amount (USAspending and the bundled files alike): an optional sign, digits, and at
+# most two decimals after a '.'. A decimal comma ('1.234,56'), a thousands separator ('1,234.56'), a currency
+# sign or an exponent means the file is not in that format: such an amount is refused, never guessed at.
+PLAIN_DECIMAL = r"[+-]?[0-9]+(\.[0-9]{1,2})?"
+_QUOTE = "'"
+_PLAIN_DECIMAL_SHOWN = "digits with at most two decimals after a '.', e.g. -1234.56; no thousands separators"
+
+
 def money(column: str) -> str:
-    """A dollar amount exact to the cent; tolerates '$' and thousands separators."""
-    cleaned = f"replace(replace({text(column)}, '$', ''), ',', '')"
-    return f"TRY_CAST({cleaned} AS DECIMAL(18,2))"
+    """A dollar amount exact to the cent, from a plain decimal number; NULL for anything else."""
+    return (
+        f"(CASE WHEN regexp_full_match({text(column)}, {literal(PLAIN_DECIMAL)}) "
+        f"THEN TRY_CAST({text(column)} AS DECIMAL(18,2)) END)"
+    )
 
 
 def fraction(column: str) -> str:
@@ -90,9 +100,13 @@ def check_money(column: str, required: bool = False) -> tuple[str, str]:
     bad = f"({present(column)} AND {money(column)} IS NULL)"
     if required:
         bad = f"(NOT {present(column)} OR {bad})"
+    value = f"{literal(f'unparseable amount in {column}: ' + _QUOTE)} || {ident(column)} || {literal(_QUOTE)}"
+    too_large = literal(" is too large (at most 16 digits before the '.')")
+    not_plain = literal(f" is not a plain decimal number ({_PLAIN_DECIMAL_SHOWN})")
     reason = (
-        f"CASE WHEN {present(column)} THEN {literal(f'unparseable amount in {column}: ')} || {ident(column)} "
-        f"ELSE {literal(f'missing {column}')} END"
+        f"CASE WHEN NOT {present(column)} THEN {literal(f'missing {column}')} "
+        f"WHEN regexp_full_match({text(column)}, {literal(PLAIN_DECIMAL)}) THEN {value} || {too_large} "
+        f"ELSE {value} || {not_plain} END"
     )
     return (bad, reason)
 

@@ -9,7 +9,7 @@ import duckdb
 from datasets.catalogue import BUNDLED_DATA, BUNDLED_FILES
 from datasets.db import scalar
 from datasets.errors import StoreLockedError, StoreMissingError
-from datasets.ingest import CsvInput, LoadReport, StepCallback, load_file
+from datasets.ingest import LoadReport, StepCallback, ingest_paths
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 
@@ -42,11 +42,15 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
 def load_bundled(
     con: duckdb.DuckDBPyConnection, data_dir: Path = BUNDLED_DATA, on_step: StepCallback | None = None
 ) -> list[LoadReport]:
-    """Load the bundled default data (registry, agencies, evidence, key awards), each file with its own kind."""
-    reports = []
-    for file_name, kind in BUNDLED_FILES:
-        path = data_dir / file_name
-        reports.append(load_file(con, CsvInput(path, f"datasets/data/{file_name}"), [kind], on_step=on_step))
+    """Load the bundled default data (registry, agencies, evidence, key awards), each file as its own kind."""
+
+    def show(_file_name: str, step: str) -> None:
+        if on_step is not None:
+            on_step(step)
+
+    reports: list[LoadReport] = []
+    for file_name, kind in BUNDLED_FILES:  # each file as its own kind, never guessed from its header
+        reports += ingest_paths(con, [data_dir / file_name], [kind], name_prefix="datasets/data/", on_step=show)
     return reports
 
 

@@ -302,7 +302,8 @@ def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(db: Path, args: argparse.Namespace) -> int:
-    from datasets.fetch import AGENCIES, fetch_and_ingest
+    from datasets.sources.usaspending.api import AGENCIES
+    from datasets.sources.usaspending.fetch import fetch_and_ingest
 
     if args.agency not in AGENCIES:
         raise CommandError(f"--agency must be one of {', '.join(sorted(AGENCIES))}, not {args.agency!r}")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from datasets.catalogue import KINDS
 from datasets.errors import DataError, StoreMissingError
-from datasets.ingest import LoadReport, csv_inputs, load_file
+from datasets.ingest import LoadReport, ingest_paths
 from datasets.store import connect, load_bundled, table_counts
 
 if TYPE_CHECKING:  # scoring pulls in Polars, which `ingest` and `serve` do not need at start-up
@@ -84,21 +84,17 @@ def init(db: Path, on_step: StepCallback = _quiet) -> InitOutcome:
 
 def ingest(db: Path, paths: Sequence[Path], kind: str | None = None, on_step: StepCallback = _quiet) -> IngestOutcome:
     """Load each file (each member of a zip) in its own transaction; a refused file is reported, not raised."""
-    con = connect(db)
-    reports: list[LoadReport] = []
     refused: list[str] = []
+    con = connect(db)
     try:
-        for path in paths:
-            try:
-                with csv_inputs(path) as inputs:
-                    for source in inputs:
-
-                        def show(step: str, name: str = source.display_name) -> None:
-                            on_step(f"{name}: {step}")
-
-                        reports.append(load_file(con, source, KINDS, only_kind=kind, on_step=show))
-            except DataError as exc:
-                refused.append(str(exc))
+        reports = ingest_paths(
+            con,
+            paths,
+            KINDS,
+            kind=kind,
+            on_step=lambda name, step: on_step(f"{name}: {step}"),
+            on_refused=lambda _path, exc: refused.append(str(exc)),
+        )
     finally:
         con.close()
     return IngestOutcome(reports, refused)

@@ -35,10 +35,10 @@ PAUSED_INGEST = """
 import sys, time
 from pathlib import Path
 
-import datasets.ingest as ingest
+import datasets.ingest.load as ingest_load
 
 marker = Path(sys.argv[1])
-record = ingest._record_source
+record = ingest_load.record_source
 
 
 def paused(*args, **kwargs):
@@ -47,7 +47,7 @@ def paused(*args, **kwargs):
     return record(*args, **kwargs)
 
 
-ingest._record_source = paused
+ingest_load.record_source = paused
 from service.cli import main
 
 sys.exit(main(sys.argv[2:]))

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,16 +24,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from datasets.db import scalar
-from datasets.fetch import (
-    FetchError,
-    download_request,
-    expected_bytes,
-    fetch_and_ingest,
-    fetch_usaspending,
-    fiscal_year_dates,
-    retry_after_seconds,
-)
+from datasets.errors import FetchError
+from datasets.sources.usaspending.api import download_request, expected_bytes, fiscal_year_dates
+from datasets.sources.usaspending.fetch import fetch_and_ingest, fetch_usaspending
 from datasets.sources.usaspending.load import COLUMN_LISTS
+from datasets.sources.usaspending.retries import MAX_RETRY_AFTER_SECONDS, RetryPolicy, retry_after_seconds
 from datasets.store import connect, table_counts
 
 TX_HEADER: list[str] = [str(c) for c in COLUMN_LISTS["Contracts_PrimeTransactions"]]
@@ -385,6 +381,16 @@ def test_transient_failures_are_retried(usaspending: FakeUSAspending, tmp_path: 
     assert any("HTTP 429; retrying in 0.0 s" in s for s in steps)  # Retry-After: 0 honoured
 
 
+def test_the_wait_is_what_retry_after_asks_for(usaspending: FakeUSAspending, tmp_path: Path) -> None:
+    usaspending.status_failures = [(503, {"Retry-After": "1"})]
+    steps: list[str] = []
+    started = time.monotonic()
+    assert_intact(fetch(usaspending, tmp_path, on_step=steps.append))  # backoff alone would wait 0.01 s
+    assert time.monotonic() - started >= 1.0
+    assert any("HTTP 503; retrying in 1.0 s (1 of 5)" in s for s in steps)
+    assert RetryPolicy(retries=1, backoff_seconds=0.01).delay(1, 86_400.0) == MAX_RETRY_AFTER_SECONDS
+
+
 def test_retries_run_out(usaspending: FakeUSAspending, tmp_path: Path) -> None:
     usaspending.post_failures = [(503, {})] * 5
     with pytest.raises(FetchError, match=r"gave up after 3 attempts \(HTTP 503\)"):
@@ -423,6 +429,23 @@ def test_an_interrupted_download_resumes_with_a_range_request(usaspending: FakeU
     ]
     assert_intact(path)
     assert any("resuming" in s for s in steps)
+
+
+def test_a_download_cut_again_and_again_is_not_given_up_while_it_advances(
+    usaspending: FakeUSAspending, tmp_path: Path
+) -> None:
+    quarter = len(PAYLOAD) // 4
+    usaspending.cut_downloads_at = quarter
+    usaspending.cuts_left = 3  # three cuts, one retry allowed: only failures without progress count
+    path = fetch(usaspending, tmp_path, retries=1)
+
+    assert [(s.headers.get("range"), s.answered) for s in usaspending.file_requests] == [
+        (None, 200),
+        (f"bytes={quarter}-", 206),
+        (f"bytes={2 * quarter}-", 206),
+        (f"bytes={3 * quarter}-", 206),
+    ]
+    assert_intact(path)
 
 
 def test_a_part_left_by_an_earlier_run_is_resumed(usaspending: FakeUSAspending, tmp_path: Path) -> None:

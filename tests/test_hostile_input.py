@@ -14,7 +14,10 @@ import csv
 import gzip
 import io
 import json
+import re
+import zipfile
 from pathlib import Path
+from typing import IO
 
 import duckdb
 import pytest
@@ -23,9 +26,10 @@ from datasets.catalogue import KINDS
 from datasets.db import scalar
 from datasets.errors import LoadError
 from datasets.ingest import CsvInput, LoadReport, csv_inputs, load_file
+from datasets.ingest.inputs import MAX_COMPRESSION_RATIO, SMALL_MEMBER_BYTES
 from datasets.store import table_counts
 from service.cli import main
-from tests.test_ingest import TX_HEADER, tx_row
+from tests.test_ingest import TX_HEADER, load, tx_row
 
 
 def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
@@ -36,13 +40,6 @@ def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
 
 def row(key: str, **values: str) -> list[str]:
     return tx_row(contract_transaction_unique_key=key, **values)
-
-
-def load(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
-    with csv_inputs(path) as inputs:
-        reports = [load_file(con, source, KINDS) for source in inputs]
-    assert len(reports) == 1
-    return reports[0]
 
 
 def seed(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> dict[str, int]:
@@ -367,3 +364,144 @@ def write_again(tmp_path: Path) -> Path:
     path = tmp_path / "after_reset.csv"
     path.write_text(csv_text([TX_HEADER, row("after-reset")]))
     return path
+
+
+# ---------------------------------------------------------------------------------------------------
+# Archives that would expand too far (zip bombs), or whose headers lie.
+
+MEMBER = "Contracts_PrimeTransactions_1.csv"
+
+
+def zip_of(path: Path, members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression=compression) as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return path
+
+
+def repeated_rows(size: int) -> bytes:
+    """A bulk file of one row repeated to `size` bytes: it deflates far more than real exports do."""
+    line = csv_text([row("same")]).encode()
+    return csv_text([TX_HEADER]).encode() + line * (size // len(line))
+
+
+def varied_rows(count: int) -> bytes:
+    """A bulk file of distinct rows: it deflates about 30 times, like a real export of many blank columns."""
+    rows = [row(f"k{n}", transaction_description=f"ORDER {n * 7919 % 1000003}") for n in range(count)]
+    return csv_text([TX_HEADER, *rows]).encode()
+
+
+def forbid_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From now on, fail the test as soon as anything is read out of an archive."""
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("an archive member was opened for extraction")
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", refuse)
+
+
+def test_a_zip_bomb_is_refused_before_anything_is_extracted(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(con, tmp_path)
+    path = zip_of(tmp_path / "FY2026_070_Contracts_Full.zip", {MEMBER: repeated_rows(8 << 20)})
+    (member,) = zipfile.ZipFile(path).infolist()
+    assert member.file_size / member.compress_size > MAX_COMPRESSION_RATIO
+    forbid_extraction(monkeypatch)
+
+    error = assert_refused(con, path, re.escape(f"member {MEMBER} expands from {member.compress_size:,} to"))
+    assert f"{member.file_size:,} bytes" in str(error)
+    assert f"the limit is {MAX_COMPRESSION_RATIO:,.0f} times" in str(error)
+
+
+def test_the_compression_ratio_limit_is_a_parameter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = zip_of(tmp_path / "export.zip", {MEMBER: varied_rows(6000)})
+    (member,) = zipfile.ZipFile(path).infolist()
+    assert member.file_size > SMALL_MEMBER_BYTES and 20 < member.file_size / member.compress_size < 100
+    forbid_extraction(monkeypatch)
+    with (
+        pytest.raises(LoadError, match=rf"member {re.escape(MEMBER)} expands .* the limit is 20 times"),
+        csv_inputs(path, max_compression_ratio=20),
+    ):
+        pass
+
+
+def test_a_realistic_archive_within_the_limits_loads(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = zip_of(tmp_path / "export.zip", {MEMBER: varied_rows(6000)})
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted) == (6000, 6000)
+
+
+def test_members_that_expand_beyond_the_size_limit_are_refused_naming_the_one_that_crosses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = varied_rows(40), varied_rows(50)
+    path = zip_of(tmp_path / "two.zip", {"part_1.csv": first, "part_2.csv": second}, zipfile.ZIP_STORED)
+    limit = len(first) + len(second) - 1
+    forbid_extraction(monkeypatch)
+    with pytest.raises(LoadError) as refused, csv_inputs(path, max_unzipped_bytes=limit):
+        pass
+    message = str(refused.value)
+    assert f"member part_2.csv ({len(second):,} bytes unzipped)" in message
+    assert f"to {len(first) + len(second):,} bytes unzipped; the limit is {limit:,} bytes" in message
+
+
+def test_a_member_expanding_past_the_limit_while_streaming_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Headers can lie: the bytes that actually come out are counted against what the archive's size allows."""
+    path = zip_of(tmp_path / "small.zip", {MEMBER: varied_rows(3)})
+    flood = SMALL_MEMBER_BYTES * 3  # a small archive may expand to SMALL_MEMBER_BYTES, whatever its headers say
+
+    def open_flooding(_archive: zipfile.ZipFile, *_args: object, **_kwargs: object) -> IO[bytes]:
+        return io.BytesIO(b"0" * flood)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", open_flooding)
+    with (
+        pytest.raises(LoadError, match=re.escape(f"member {MEMBER} expanded past the archive's limit while unzipping")),
+        csv_inputs(path),
+    ):
+        pass
+
+
+def test_a_member_whose_header_understates_its_size_is_refused_as_corrupt(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    seed(con, tmp_path)
+    path = zip_of(tmp_path / "lying.zip", {MEMBER: varied_rows(200)})
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")  # the member's central directory entry; its unzipped size at +24
+    data[central + 24 : central + 28] = (1000).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    assert zipfile.ZipFile(path).infolist()[0].file_size == 1000
+
+    assert_refused(con, path, rf"member {re.escape(MEMBER)} is corrupt or unreadable .*CRC")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Amounts in another format than the file's.
+
+
+def test_an_amount_in_another_format_is_quarantined_never_rounded(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """USAspending writes plain decimals ('1234.56'). A decimal comma was once stored as 1.23."""
+    before = seed(con, tmp_path)
+    path = tmp_path / "Contracts_PrimeTransactions_amounts.csv"
+    amounts = {"plain": "1234.56", "decimal-comma": "1.234,56", "thousands": "1,234.56", "three-decimals": "12.345"}
+    path.write_text(
+        csv_text([TX_HEADER, *(row(key, federal_action_obligation=amount) for key, amount in amounts.items())])
+    )
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (4, 1, 3)
+    assert_whole(con, report, before)
+    assert str(scalar(con, "SELECT federal_action_obligation FROM transactions WHERE transaction_key = 'plain'")) == (
+        "1234.56"
+    )
+    why = reasons(con, report)
+    assert set(why) == {3, 4, 5}
+    for line, amount in ((3, "1.234,56"), (4, "1,234.56"), (5, "12.345")):
+        assert why[line].startswith(
+            f"unparseable amount in federal_action_obligation: '{amount}' is not a plain decimal number"
+        )

@@ -12,13 +12,13 @@ from typing import Any
 import duckdb
 import pytest
 
-import datasets.ingest as ingest
-from datasets.catalogue import KINDS
+import datasets.ingest.load as ingest_load
+from datasets.catalogue import BUNDLED_FILES, KINDS
 from datasets.db import first_row, scalar
 from datasets.errors import LoadError, UnknownFormatError
-from datasets.ingest import CsvInput, csv_inputs, load_file
+from datasets.ingest import CsvInput, LoadReport, csv_inputs, ingest_paths, load_file
 from datasets.sources.usaspending.load import COLUMN_LISTS
-from datasets.store import table_counts
+from datasets.store import load_bundled, table_counts
 from tests.conftest import write_csv
 
 TX_HEADER: list[str] = list(COLUMN_LISTS["Contracts_PrimeTransactions"])
@@ -62,9 +62,8 @@ def tx_row(**values: Any) -> list[str]:
     return [defaults.get(column, "") for column in TX_HEADER]
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path) -> ingest.LoadReport:
-    with csv_inputs(path) as inputs:
-        reports = [load_file(con, source, KINDS) for source in inputs]
+def load(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
+    reports = ingest_paths(con, [path], KINDS)
     assert len(reports) == 1
     return reports[0]
 
@@ -83,7 +82,7 @@ def test_prime_transactions_with_the_exact_297_column_header(con: duckdb.DuckDBP
             tx_row(
                 contract_transaction_unique_key="7012_4732_70CMSW26FR0000002_P00001_47QSWA22D001R_0",
                 modification_number="P00001",
-                federal_action_obligation="-1,000.50",
+                federal_action_obligation="-1000.50",
                 action_date="2025-12-15",
             ),
         ],
@@ -215,7 +214,7 @@ def test_a_failure_mid_load_leaves_the_database_as_it_was(
     def crash(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk pulled out mid-load")
 
-    monkeypatch.setattr(ingest, "_record_source", crash)
+    monkeypatch.setattr(ingest_load, "record_source", crash)
     with pytest.raises(RuntimeError, match="disk pulled out"):
         load(con, second)
     assert table_counts(con) == before
@@ -402,3 +401,87 @@ def test_duplicate_header_names_are_refused(con: duckdb.DuckDBPyConnection, tmp_
     path = write_csv(tmp_path / "dup.csv", [*SEARCH_HEADER, "Agency"], [])
     with pytest.raises(LoadError, match="duplicate column names"):
         load_file(con, CsvInput(path, path.name), KINDS)
+
+
+def test_ingest_paths_loads_every_csv_in_order_and_tells_its_progress(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    plain = write_csv(tmp_path / "a.csv", TX_HEADER, [tx_row(contract_transaction_unique_key="k-a")])
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for key in ("b", "c"):
+            member = write_csv(tmp_path / f"{key}.csv", TX_HEADER, [tx_row(contract_transaction_unique_key=f"k-{key}")])
+            zf.write(member, member.name)
+    steps: list[tuple[str, str]] = []
+    done: list[Path] = []
+
+    reports = ingest_paths(
+        con, [plain, archive], KINDS, on_step=lambda name, step: steps.append((name, step)), on_file=done.append
+    )
+    names = ["a.csv", "two.zip:b.csv", "two.zip:c.csv"]
+    assert [(r.file_name, r.rows_inserted) for r in reports] == [(name, 1) for name in names]
+    assert done == [plain, archive]
+    assert [step for name, step in steps if name == "a.csv"] == [
+        "opening",
+        "reading",
+        "validating",
+        "quarantining",
+        "writing",
+        "recording",
+    ]
+    assert steps.index(("two.zip", "opening")) < steps.index((names[1], "reading")) < steps.index((names[2], "reading"))
+
+
+def test_a_refused_path_stops_ingest_paths_unless_refusals_are_collected(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    first = write_csv(tmp_path / "first.csv", TX_HEADER, [tx_row(contract_transaction_unique_key="k-first")])
+    refused = tmp_path / "prose.csv"
+    refused.write_text("just a line of prose\n", encoding="utf-8")
+    last = write_csv(tmp_path / "last.csv", TX_HEADER, [tx_row(contract_transaction_unique_key="k-last")])
+
+    with pytest.raises(LoadError, match=r"prose\.csv"):
+        ingest_paths(con, [first, refused, last], KINDS)
+    assert scalar(con, "SELECT list(transaction_key) FROM transactions") == ["k-first"]  # kept; the rest not tried
+
+    told: list[tuple[Path, str]] = []
+    reports = ingest_paths(
+        con, [first, refused, last], KINDS, on_refused=lambda path, exc: told.append((path, str(exc)))
+    )
+    assert [(r.file_name, r.already_loaded) for r in reports] == [("first.csv", True), ("last.csv", False)]
+    assert [path for path, _message in told] == [refused] and "header" in told[0][1]
+
+
+def test_ingest_paths_with_a_kind_does_not_guess_another(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "tx.csv", TX_HEADER, [tx_row()])
+    with pytest.raises(UnknownFormatError, match="usaspending_award_summaries"):
+        ingest_paths(con, [path], KINDS, kind="usaspending_award_summaries")
+    assert table_counts(con)["sources"] == 0
+
+
+def test_bundled_files_are_recorded_under_their_place_in_the_repository(con: duckdb.DuckDBPyConnection) -> None:
+    reports = load_bundled(con)
+    assert [(r.file_name, r.kind) for r in reports] == [(f"datasets/data/{f}", k.name) for f, k in BUNDLED_FILES]
+    assert all(r.rows_inserted > 0 and r.rows_quarantined == 0 for r in reports)
+
+
+def test_an_award_potential_value_in_another_format_is_quarantined(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    values = {
+        "contract_award_unique_key": "CONT_AWD_70CDCR18P00000017_7012_-NONE-_-NONE-",
+        "award_id_piid": "70CDCR18P00000017",
+        "total_obligated_amount": "7391976",
+        "potential_total_value_of_award": "7.391.976,00",
+        "award_base_action_date": "2017-12-22",
+        "awarding_sub_agency_code": "7012",
+        "recipient_name": "WEST PUBLISHING CORPORATION",
+    }
+    path = write_csv(
+        tmp_path / "Contracts_PrimeAwardSummaries.csv", AWARD_HEADER, [[values.get(c, "") for c in AWARD_HEADER]]
+    )
+    report = load(con, path)
+    assert (report.rows_inserted, report.rows_quarantined) == (0, 1)
+    assert quarantine_reasons(con)[2].startswith(
+        "unparseable amount in potential_total_value_of_award: '7.391.976,00' is not a plain decimal number"
+    )

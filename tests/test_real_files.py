@@ -12,7 +12,7 @@ import pytest
 from datasets.catalogue import KINDS, expected_rows
 from datasets.db import scalar
 from datasets.frames import read_frames, write_result
-from datasets.ingest import LoadReport, csv_inputs, load_file
+from datasets.ingest import LoadReport, ingest_paths
 from datasets.store import connect, load_bundled, table_counts
 from scoring import ScoreResult, load_methodology, score
 from service.cli import main
@@ -26,14 +26,6 @@ EXPECTED_KIND = {
 }
 
 
-def _ingest(con: duckdb.DuckDBPyConnection, files: list[Path]) -> list[LoadReport]:
-    reports = []
-    for path in files:
-        with csv_inputs(path) as inputs:
-            reports += [load_file(con, source, KINDS) for source in inputs]
-    return reports
-
-
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ScoreResult, list[LoadReport]]:
     from tests.conftest import real_usaspending_files
@@ -45,7 +37,7 @@ def scored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ScoreResult,
     con = connect(db)
     try:
         load_bundled(con)
-        reports = _ingest(con, files)
+        reports = ingest_paths(con, files, KINDS)
         result = score(read_frames(con), load_methodology(), AS_OF)
         write_result(con, result, AS_OF, load_methodology().version)
     finally:
@@ -84,7 +76,7 @@ def test_a_second_ingest_of_the_same_files_adds_nothing(
     con = connect(db)
     try:
         before = table_counts(con)
-        again = _ingest(con, real_files)
+        again = ingest_paths(con, real_files, KINDS)
         assert all(r.already_loaded and r.rows_inserted == 0 and r.rows_updated == 0 for r in again)
         assert table_counts(con) == before
     finally:

@@ -154,6 +154,7 @@ AWARD_SUMMARIES = Kind(
     checks=(
         check_required("contract_award_unique_key", "key contract_award_unique_key"),
         check_money("total_obligated_amount", required=True),
+        check_money("potential_total_value_of_award"),
         check_date("award_base_action_date", BULK_DATES, required=True),
         check_date("award_latest_action_date", BULK_DATES),
     ),
