@@ -41,14 +41,26 @@ _CONTRIBUTION_COLUMNS = """
 """
 
 
-def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: date, methodology_version: str) -> None:
-    """Replace the results for (as_of, methodology version); other dates stay, so history can be queried."""
+def write_result(
+    con: duckdb.DuckDBPyConnection,
+    result: ScoreResult,
+    as_of: date,
+    methodology_version: str,
+    *,
+    serve: bool = False,
+) -> None:
+    """Replace the results for (as_of, methodology version); the scores replaced move to score_history and
+    other dates stay, so history can be queried."""
     scored_at = datetime.now(UTC).replace(tzinfo=None)
     contributions = result.contributions.with_columns(
         pl.lit(as_of).alias("as_of"), pl.lit(methodology_version).alias("methodology_version")
     )
     con.execute("BEGIN TRANSACTION")
     try:
+        con.execute(
+            "INSERT INTO score_history SELECT * FROM scores WHERE as_of = ? AND methodology_version = ?",
+            [as_of, methodology_version],
+        )
         for table in (
             "scores",
             "contributions",
@@ -100,6 +112,7 @@ def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: dat
             " links, amount_cents / 100 FROM _unmapped",
             [as_of, methodology_version],
         )
+        _choose_served(con, as_of, methodology_version, serve)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -107,3 +120,16 @@ def write_result(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: dat
     finally:
         for view in ("_scores", "_contributions", "_paths", "_candidates", "_unattributed", "_unmapped"):
             con.unregister(view)
+
+
+def _choose_served(con: duckdb.DuckDBPyConnection, as_of: date, methodology_version: str, serve: bool) -> None:
+    """`serve` pins this result as the one servers show; a result for the newest date lifts any pin (it is what
+    would be served anyway); an older date scored without `serve` leaves the choice alone."""
+    newest = con.execute("SELECT max(as_of) FROM scores").fetchone()
+    if serve or (newest is not None and newest[0] is not None and as_of >= newest[0]):
+        con.execute("DELETE FROM served_snapshot")
+    if serve:
+        con.execute(
+            "INSERT INTO served_snapshot VALUES (?, ?, ?)",
+            [as_of, methodology_version, datetime.now(UTC).replace(tzinfo=None)],
+        )

@@ -259,6 +259,18 @@ CREATE TABLE IF NOT EXISTS scores (
     PRIMARY KEY (firm_id, as_of, methodology_version)
 );
 
+-- Earlier results for an (as_of, methodology) scored again: the new run replaces `scores`, the old one moves
+-- here, so history keeps every run (told apart by scored_at).
+CREATE TABLE IF NOT EXISTS score_history AS SELECT * FROM scores LIMIT 0;
+
+-- The scored snapshot an operator chose to serve (`exposure refresh --as-of DATE --serve`); without a row the
+-- newest as_of is served, so a backfill of an older date never switches the live service back in time.
+CREATE TABLE IF NOT EXISTS served_snapshot (
+    as_of                DATE NOT NULL,
+    methodology_version  VARCHAR NOT NULL,
+    chosen_at            TIMESTAMP NOT NULL
+);
+
 -- One row per (firm, link): the factors of each contribution, adding back up to the firm's totals.
 CREATE TABLE IF NOT EXISTS contributions (
     firm_id                     VARCHAR NOT NULL,

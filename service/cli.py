@@ -28,6 +28,8 @@ from service.settings import Settings, package_version
 # refuses a --db that does not exist rather than work on an empty new file.
 CREATES_DATABASE = frozenset({"init", "ingest", "fetch", "export-openapi"})
 
+SERVE_HELP = "serve this result even if its date is older than the newest scored (default: the newest is served)"
+
 # Piped into a file or another program, tables keep whole file names instead of an 80-column terminal's.
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 240)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one line per error, never wrapped
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
 
     score = commands.add_parser("score", help="score every Canadian firm as of a date")
     score.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    score.add_argument("--serve", action="store_true", help=SERVE_HELP)
 
     serve = commands.add_parser("serve", help="serve the HTTP API")
     serve.add_argument("--host", default=None, help="default: EXPOSURE_HOST, else 127.0.0.1")
@@ -101,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     refresh.add_argument("paths", nargs="*", type=Path, metavar="PATH")
     refresh.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default: today)")
+    refresh.add_argument("--serve", action="store_true", help=SERVE_HELP)
 
     review = commands.add_parser("candidates", help="the review queue: unattributed vendors that may be Canadian-owned")
     review.add_argument("--limit", type=int, default=50, help="how many, most dollars first (default 50)")
@@ -185,8 +189,8 @@ def _print_ingest(outcome: pipeline.IngestOutcome) -> None:
         errors.print(f"refused: {failure}")
 
 
-def cmd_score(db: Path, as_of: date | None) -> int:
-    _print_score(pipeline.score(db, as_of))
+def cmd_score(db: Path, as_of: date | None, serve: bool = False) -> int:
+    _print_score(pipeline.score(db, as_of, serve=serve))
     return 0
 
 
@@ -357,10 +361,12 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_refresh(db: Path, paths: Sequence[Path], as_of: date | None) -> int:
+def cmd_refresh(db: Path, paths: Sequence[Path], as_of: date | None, serve: bool = False) -> int:
     with _progress() as progress:
         task = progress.add_task("refresh", total=None)
-        outcome = pipeline.refresh(db, paths, as_of, on_step=lambda step: progress.update(task, description=step))
+        outcome = pipeline.refresh(
+            db, paths, as_of, on_step=lambda step: progress.update(task, description=step), serve=serve
+        )
     if outcome.ingested:
         _print_ingest(outcome.ingested)
     _print_score(outcome.scored)
@@ -400,7 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ingest":
             return cmd_ingest(db, args.paths, args.kind)
         if args.command == "score":
-            return cmd_score(db, args.as_of)
+            return cmd_score(db, args.as_of, args.serve)
         if args.command == "serve":
             return cmd_serve(settings)
         if args.command == "candidates":
@@ -414,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fetch":
             return cmd_fetch(db, args)
         if args.command == "refresh":
-            return cmd_refresh(db, args.paths, args.as_of)
+            return cmd_refresh(db, args.paths, args.as_of, args.serve)
     except (CommandError, DataError) as exc:
         errors.print(f"exposure {args.command}: {exc}")
         return 1

@@ -100,8 +100,9 @@ def ingest(db: Path, paths: Sequence[Path], kind: str | None = None, on_step: St
     return IngestOutcome(reports, refused)
 
 
-def score(db: Path, as_of: date | None = None) -> ScoreOutcome:
-    """Score every Canadian firm as of a date (default today) and store the result beside earlier ones."""
+def score(db: Path, as_of: date | None = None, *, serve: bool = False) -> ScoreOutcome:
+    """Score every Canadian firm as of a date (default today) and store the result beside earlier ones.
+    Servers show the newest date; `serve` makes them show this one even if it is older (a backfill is not)."""
     from datasets.frames import read_frames, write_result
     from scoring import load_methodology
     from scoring import score as compute
@@ -111,14 +112,19 @@ def score(db: Path, as_of: date | None = None) -> ScoreOutcome:
     con = connect(db)
     try:
         result = compute(read_frames(con), methodology, as_of)
-        write_result(con, result, as_of, methodology.version)
+        write_result(con, result, as_of, methodology.version, serve=serve)
     finally:
         con.close()
     return ScoreOutcome(result, as_of, methodology.version)
 
 
 def refresh(
-    db: Path, paths: Sequence[Path] = (), as_of: date | None = None, on_step: StepCallback = _quiet
+    db: Path,
+    paths: Sequence[Path] = (),
+    as_of: date | None = None,
+    on_step: StepCallback = _quiet,
+    *,
+    serve: bool = False,
 ) -> RefreshOutcome:
     """Ingest `paths` into a copy of the served database, rescore it, and publish it; servers switch to it."""
     if not db.exists():
@@ -135,7 +141,7 @@ def refresh(
                         f"published: {ingested.refused[0]}"
                     )
             on_step("scoring")
-            scored = score(staging, as_of)
+            scored = score(staging, as_of, serve=serve)
             publish(db, staging)
         except BaseException:
             staging.unlink(missing_ok=True)

@@ -64,3 +64,34 @@ def test_a_refused_file_publishes_nothing(published: Path, tmp_path: Path) -> No
         pipeline.refresh(published, [bad], date(2026, 11, 22))
     assert published.resolve() == served
     assert not [p for p in served.parent.glob("*.duckdb") if p.stat().st_mtime > served.stat().st_mtime]
+
+
+def _served_and_history(db: Path) -> tuple[date | None, list[tuple[date, str]]]:
+    from service.db import Cursor, open_read_only
+    from service.queries.firms import history
+    from service.queries.meta import current_snapshot
+
+    con = open_read_only(db.resolve())
+    try:
+        with Cursor(con) as cur:
+            points = history(cur, "roshel")
+            return current_snapshot(cur).as_of, [(p.as_of, p.scored_at.isoformat()) for p in points]
+    finally:
+        con.close()
+
+
+def test_a_backfill_is_not_served_unless_asked_and_rescoring_keeps_history(tmp_path: Path) -> None:
+    db = tmp_path / "exposure.duckdb"
+    pipeline.init(db)
+    newest, older = date(2026, 11, 22), date(2025, 6, 30)
+    pipeline.score(db, newest)
+    pipeline.score(db, older)  # a backfill: scored later, but of an older date
+    assert _served_and_history(db)[0] == newest
+    pipeline.score(db, older, serve=True)  # asked for
+    assert _served_and_history(db)[0] == older
+    pipeline.score(db, newest)  # the newest date scored again lifts the choice
+    served, points = _served_and_history(db)
+    assert served == newest
+    # Every run is in the history: the newest date twice, the older date twice, none overwritten.
+    assert [day for day, _ in points] == [older, older, newest, newest]
+    assert len({stamp for _, stamp in points}) == 4

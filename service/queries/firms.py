@@ -218,7 +218,8 @@ def history(cur: Cursor, firm_id: str) -> list[HistoryPoint]:
             SELECT as_of, methodology_version, score, tier, CAST(obligated_total AS DOUBLE) AS obligated_total,
                    CAST(ice_total AS DOUBLE) AS ice_total, CAST(cbp_total AS DOUBLE) AS cbp_total,
                    CAST(weighted_total AS DOUBLE) AS weighted_total, scored_at
-            FROM scores WHERE firm_id = ? ORDER BY as_of, methodology_version
+            FROM (SELECT * FROM scores UNION ALL SELECT * FROM score_history)
+            WHERE firm_id = ? ORDER BY as_of, methodology_version, scored_at
             """,
             [firm_id],
         )

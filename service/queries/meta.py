@@ -12,9 +12,14 @@ SOURCES_SQL = (
 
 
 def current_snapshot(cur: Cursor) -> Snapshot:
+    """The result an operator pinned (`refresh --serve`), else the newest as_of, its latest scoring first: a
+    backfill of an older date never becomes what is served unless asked."""
     rows = cur.rows(
-        "SELECT as_of, methodology_version, max(scored_at) AS scored_at FROM scores "
-        "GROUP BY ALL ORDER BY scored_at DESC, as_of DESC LIMIT 1",
+        """
+        SELECT s.as_of, s.methodology_version, max(s.scored_at) AS scored_at
+        FROM scores s LEFT JOIN served_snapshot p USING (as_of, methodology_version)
+        GROUP BY ALL ORDER BY bool_or(p.as_of IS NOT NULL) DESC, s.as_of DESC, scored_at DESC LIMIT 1
+        """,
     )
     if not rows:
         return Snapshot(as_of=None, methodology_version=None, scored_at=None)
