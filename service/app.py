@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scoring.methodology import load_methodology
@@ -20,7 +21,8 @@ from service.access import AccessControl, bearer_token
 from service.errors import PROBLEM_JSON, problem_body, register_error_handlers
 from service.live import LiveHolder
 from service.observability import REQUEST_ID_HEADER, Metrics, configure_logging
-from service.routers import admin, candidates, firms, meta, screen
+from service.pages.render import STATIC_DIR, STATIC_URL
+from service.routers import admin, candidates, docs, firms, meta, pages, screen
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -61,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="ICE and DHS exposure of Canadian firms, contract by contract",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by routers/docs.py from local files
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.methodology = load_methodology()
@@ -72,6 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(screen.router)
     app.include_router(candidates.router)
     app.include_router(admin.router)
+    app.include_router(pages.router)
+    app.include_router(docs.router)
+    app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS_DIR), name="api-docs-assets")
+    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
