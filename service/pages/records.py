@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from scoring.methodology import Methodology
-from service import queries
+from service.evidence import strongest_evidence
 from service.models import (
     Agency,
     Breakdown,
@@ -85,7 +85,7 @@ def run_check(
     evidence: list[Evidence] = []
     contributions: list[Contribution] = []
     if profile is not None:
-        evidence, contributions = queries.strongest_evidence(profile, STRONGEST)
+        evidence, contributions = strongest_evidence(profile, STRONGEST)
     labels = agency_labels(agencies)
     coverage_agencies = [
         code

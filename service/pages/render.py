@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from service.pages.i18n import LANGUAGES, Messages
-from service.queries import PERMALINK
+from service.queries.firms import PERMALINK
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 STATIC_URL = "/static"

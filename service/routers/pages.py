@@ -8,7 +8,7 @@ what the firms API needs: scope `read`, or an operator who lets anonymous caller
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated
 from urllib.parse import parse_qs
 
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from scoring.methodology import TIER_NAMES, Methodology
-from service import queries
+from service import pagination
 from service.access import AccessControl, bearer_token
 from service.deps import CursorDep, MethodologyDep, ServingDep, SettingsDep, StateDep
 from service.errors import ApiError
@@ -27,6 +27,8 @@ from service.pages import records
 from service.pages.i18n import Messages, choose_language
 from service.pages.present import coverage_statement, policy_statement, recognition, verdict_explanation
 from service.pages.render import render
+from service.queries import firms as firm_queries
+from service.queries import meta
 
 # The pages show what GET /v1/firms serves, so they ask exactly what it asks. Access is checked by path in the
 # middleware, which guards /v1 only; here the same AccessControl is asked about the firms API's own path.
@@ -136,7 +138,7 @@ async def make_check(
     except ValidationError as exc:
         return _form_page(request, t, form, [str(e["msg"]) for e in exc.errors()], 422)
     policy = ScreenPolicy.model_validate({"max_tier": form.max_tier}) if form.max_tier else None
-    agencies = await run_in_threadpool(queries.agencies, cursor, serving.snapshot)
+    agencies = await run_in_threadpool(meta.agencies, cursor, serving.snapshot)
     record = await run_in_threadpool(records.run_check, serving, methodology, agencies, item, policy)
     result = record.data[0]
     if result.error is not None:
@@ -205,15 +207,22 @@ def firm_list(
     """The scored firms, as GET /v1/firms lists them, a page at a time."""
     if tier and tier not in TIER_NAMES:
         return _error_page(request, t, 422, f"tier: unknown tier {tier!r}; one of {', '.join(TIER_NAMES)}")
-    if sort not in queries.SORTS:
-        return _error_page(request, t, 422, f"sort: unknown order {sort!r}; one of {', '.join(queries.SORTS)}")
-    filters = queries.FirmFilters(
-        q=q.strip() or None, tier=tier or None, sort=sort, limit=settings.page_size_default, cursor=page or None
+    if sort not in firm_queries.SORTS:
+        return _error_page(request, t, 422, f"sort: unknown order {sort!r}; one of {', '.join(firm_queries.SORTS)}")
+    filters = firm_queries.FirmFilters(
+        q=q.strip() or None, tier=tier or None, sort=sort, limit=settings.page_size_default
     )
+    # The same signed cursors as GET /v1/firms: bound to this snapshot, sort and filters.
+    scope = pagination.ListScope.of(serving.snapshot_id, filters.sort, filters.selection())
+    key = pagination.signing_key(settings)
     try:
-        firms, count, next_cursor = queries.list_firms(cursor, serving.snapshot, filters)
+        if page:
+            filters = replace(filters, after=pagination.decode(page, scope, key))
+        listed = firm_queries.list_firms(cursor, serving.snapshot, filters)
     except ApiError as exc:
         return _error_page(request, t, exc.status, exc.detail)
+    firms, count = listed.firms, listed.total
+    next_cursor = None if listed.continue_after is None else pagination.encode(scope, listed.continue_after, key)
     next_url = None
     if next_cursor is not None:
         following = request.url.include_query_params(cursor=next_cursor, lang=t.language)
@@ -230,7 +239,7 @@ def firm_list(
         q=q,
         tier=tier,
         sort=sort,
-        sorts=list(queries.SORTS),
+        sorts=list(firm_queries.SORTS),
         tiers=TIER_NAMES,
         paged=bool(page),
         next_url=next_url,
@@ -250,7 +259,7 @@ def firm_page(
     profile = serving.profile_models.get(firm_id)
     if profile is None:
         return _error_page(request, t, 404, t("error.firm", firm_id=firm_id))
-    agencies = records.agency_labels(queries.agencies(cursor, serving.snapshot))
+    agencies = records.agency_labels(meta.agencies(cursor, serving.snapshot))
     names = {f: entry.name or f for f, entry in serving.firms.items()}
     names |= {s.firm_id: s.name for s in profile.subsidiaries if s.name}
     return render(request, "firm.html", t, profile=profile, agencies=agencies, names=names, firm_id=firm_id)
