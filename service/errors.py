@@ -61,6 +61,8 @@ def problem(status: int, detail: str, request: Request, title: str | None = None
 
 def _field_name(location: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
+    if location and location[0] != "body":  # a repeated parameter's position says nothing to the caller
+        parts = [p for p in parts if not p.isdigit()]
     return ".".join(parts) or "request"
 
 

@@ -445,6 +445,17 @@ class ListOf(BaseModel, Generic[T]):
     snapshot: Snapshot
 
 
+class ContributionPage(BaseModel):
+    """A firm's contributions, largest first, a page at a time (the profile shows only the largest)."""
+
+    firm_id: str
+    data: list[Contribution]
+    count: int = Field(description="every contribution of the firm in this snapshot, on all pages")
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page; null on the last")
+    snapshot: Snapshot
+
+
 class Ready(BaseModel):
     status: str
     snapshot_id: str

@@ -112,7 +112,7 @@ def test_firms_lists_roshel_with_its_ice_award(client: TestClient) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
-@pytest.mark.parametrize("sort", ["score", "-score", "name", "obligated", "ice", "cbp"])
+@pytest.mark.parametrize("sort", ["score", "-score", "name", "-name", "-obligated", "ice", "-cbp", "weighted"])
 def test_pages_cover_the_list_without_gaps_or_repeats(client: TestClient, sort: str) -> None:
     pages = all_pages(client, sort=sort, limit=3)
     whole = client.get("/v1/firms", params={"sort": sort, "limit": 500}).json()
@@ -361,3 +361,62 @@ def test_a_pilot_known_only_by_its_month_is_dated_and_scored(db: Path) -> None:
         con.close()
     assert stored == [(date(2025, 9, 1), "month")]
     assert scored == [(date(2025, 9, 1), "7012")]  # so an ICE filter finds it
+
+
+# --- conventions users expect -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["score", "obligated", "ice", "cbp", "weighted"])
+def test_every_sort_field_goes_both_ways_and_minus_is_highest_first(client: TestClient, field: str) -> None:
+    key = {"score": "score", "obligated": "obligated_total", "ice": "ice_total", "cbp": "cbp_total"}.get(
+        field, "weighted_total"
+    )
+    ascending = [f[key] for f in all_pages(client, sort=field)]
+    descending = [f[key] for f in all_pages(client, sort=f"-{field}")]
+    assert ascending == sorted(ascending) and descending == sorted(descending, reverse=True)
+    assert descending[0] > ascending[0]
+    default = [f["score"] for f in all_pages(client)]
+    assert default == sorted(default, reverse=True)  # no sort given: highest score first
+
+
+def test_repeated_filters_combine(client: TestClient) -> None:
+    tiers = {t: {f["firm_id"] for f in all_pages(client, tier=t)} for t in ("high", "severe", "moderate")}
+    both = client.get("/v1/firms", params=[("tier", "high"), ("tier", "moderate"), ("limit", "500")]).json()
+    assert {f["firm_id"] for f in both["data"]} == tiers["high"] | tiers["moderate"]
+    assert tiers["high"] and tiers["moderate"]
+    agencies = client.get("/v1/firms", params=[("agency", "ICE"), ("agency", "CBP"), ("limit", "500")]).json()
+    ice, cbp = ({f["firm_id"] for f in all_pages(client, agency=a)} for a in ("ICE", "CBP"))
+    assert {f["firm_id"] for f in agencies["data"]} == ice | cbp and ice - cbp and cbp - ice
+
+
+def test_q_finds_a_firm_by_a_subsidiarys_name(client: TestClient) -> None:
+    found = {f["firm_id"] for f in all_pages(client, q="West Publishing")}
+    assert found == {"thomson-reuters"}  # the subsidiary is rolled up; its parent is what is listed
+    assert {f["firm_id"] for f in all_pages(client, q="ROSHEL LLC")} == {"roshel"}  # an alias
+
+
+def test_firm_ids_are_case_insensitive(client: TestClient) -> None:
+    upper, lower = client.get("/v1/firms/Roshel"), client.get("/v1/firms/roshel")
+    assert upper.status_code == 200 and upper.json() == lower.json()
+    assert client.get("/v1/firms/ROSHEL/history").json()["firm_id"] == "roshel"
+
+
+def test_the_list_varies_by_accept_and_if_none_match_star_is_not_modified(client: TestClient) -> None:
+    first = client.get("/v1/firms")
+    assert first.headers["Vary"] == "Accept"
+    assert client.get("/v1/firms", headers={"If-None-Match": "*"}).status_code == 304
+    assert client.get("/v1/firms", headers={"If-None-Match": '"something-else"'}).status_code == 200
+
+
+def test_a_firms_contributions_are_paged_and_add_up_to_its_score(client: TestClient) -> None:
+    profile = client.get("/v1/firms/thomson-reuters").json()
+    pages, offset = [], 0
+    while offset is not None:
+        body = client.get("/v1/firms/thomson-reuters/contributions", params={"limit": 2, "offset": offset}).json()
+        assert len(body["data"]) <= 2
+        pages += body["data"]
+        offset = body["next_offset"]
+    assert len(pages) == body["count"] == profile["contributions_total"] > 2
+    assert len({c["link_id"] for c in pages}) == len(pages)
+    assert sum(c["contribution"] for c in pages) == pytest.approx(profile["score"]["weighted_total"], rel=1e-6)
+    assert client.get("/v1/firms/nobody/contributions").status_code == 404

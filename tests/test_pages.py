@@ -313,7 +313,7 @@ def test_the_firms_list_pages_filters_and_links_each_profile(client: TestClient)
     high = page(client.get("/firms", params={"tier": "high", "lang": "fr"}))
     assert "3 correspondent" in high.words and "élevée" in high.words
     export = next(link for link in high.links if link.startswith("/v1/firms"))
-    assert urlsplit(export).query == "format=csv&sort=score&tier=high"
+    assert urlsplit(export).query == "format=csv&sort=-score&tier=high"
     assert client.get(export).text.count("\n") == 4  # the header and the three firms
 
 

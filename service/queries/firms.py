@@ -11,16 +11,24 @@ from service.models import AwardRef, FirmSummary, HistoryPoint, Snapshot
 from service.pagination import CursorError
 
 PERMALINK = "https://www.usaspending.gov/award/{}/"
-# Sort name -> (SQL expression, descending). Ties break on firm_id, so the order is total and stable; no
-# expression is ever NULL (a firm without a name sorts by its id), so a page's boundary is always comparable.
-SORTS: dict[str, tuple[str, bool]] = {
-    "score": ("s.score", True),
-    "-score": ("s.score", False),
-    "name": ("lower(coalesce(f.name, s.firm_name, s.firm_id))", False),
-    "obligated": ("CAST(s.obligated_total AS DOUBLE)", True),
-    "ice": ("CAST(s.ice_total AS DOUBLE)", True),
-    "cbp": ("CAST(s.cbp_total AS DOUBLE)", True),
+# Sort field -> SQL expression. `field` sorts lowest first, `-field` highest first (the usual convention);
+# ties break on firm_id, so the order is total and stable; no expression is ever NULL (a firm without a name
+# sorts by its id), so a page's boundary is always comparable.
+SORT_FIELDS: dict[str, str] = {
+    "score": "s.score",
+    "name": "lower(coalesce(f.name, s.firm_name, s.firm_id))",
+    "obligated": "CAST(s.obligated_total AS DOUBLE)",
+    "ice": "CAST(s.ice_total AS DOUBLE)",
+    "cbp": "CAST(s.cbp_total AS DOUBLE)",
+    "weighted": "CAST(s.weighted_total AS DOUBLE)",
 }
+# Sort name -> (SQL expression, descending).
+SORTS: dict[str, tuple[str, bool]] = {
+    name: (expr, descending)
+    for field, expr in SORT_FIELDS.items()
+    for name, descending in ((field, False), (f"-{field}", True))
+}
+DEFAULT_SORT = "-score"
 SUMMARY_COLUMNS = """
     s.firm_id, coalesce(f.name, s.firm_name) AS name, coalesce(f.country_code, 'CAN') AS country_code,
     f.province, s.in_registry, s.score, s.tier,
@@ -53,12 +61,13 @@ EXPORT_COLUMNS = (
 @dataclass(frozen=True)
 class FirmFilters:
     q: str | None = None
-    tier: str | None = None
+    # Repeated filters combine: any of the tiers given (tier=high&tier=severe), and so on.
+    tier: tuple[str, ...] = ()
     min_score: float | None = None
-    agency: str | None = None
-    category: str | None = None
-    province: str | None = None
-    sort: str = "score"
+    agency: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    province: tuple[str, ...] = ()
+    sort: str = DEFAULT_SORT
     limit: int = 50
     after: str | None = None  # the firm id the page starts after (from a verified cursor)
 
@@ -66,11 +75,11 @@ class FirmFilters:
         """What decides which firms are listed: a cursor is bound to it (the page size may change freely)."""
         return {
             "q": self.q,
-            "tier": self.tier,
+            "tier": sorted(self.tier),
             "min_score": self.min_score,
-            "agency": self.agency,
-            "category": self.category,
-            "province": self.province,
+            "agency": sorted(self.agency),
+            "category": sorted(self.category),
+            "province": sorted(p.upper() for p in self.province),
         }
 
 
@@ -100,28 +109,35 @@ def _filters_sql(cur: Cursor, snapshot: Snapshot, filters: FirmFilters) -> tuple
     where = ["s.as_of = ?", "s.methodology_version = ?"]
     params: list[Any] = [snapshot.as_of, snapshot.methodology_version]
     if filters.q:
+        # The firm's own names and aliases, and those of every subsidiary rolled up to it in this snapshot.
         where.append(
-            "(s.firm_id IN (SELECT firm_id FROM firm_aliases WHERE alias ILIKE ?) "
-            "OR coalesce(f.name, s.firm_name) ILIKE ? OR s.firm_id ILIKE ?)"
+            """(coalesce(f.name, s.firm_name) ILIKE ? OR s.firm_id ILIKE ?
+               OR s.firm_id IN (
+                   SELECT unnest([n.firm_id, op.parent_id])
+                   FROM (SELECT firm_id FROM firm_aliases WHERE alias ILIKE ?
+                         UNION SELECT firm_id FROM firms WHERE name ILIKE ?) n
+                   LEFT JOIN ownership_paths op ON op.firm_id = n.firm_id
+                        AND op.as_of = s.as_of AND op.methodology_version = s.methodology_version))"""
         )
-        params += [f"%{filters.q}%"] * 3
+        params += [f"%{filters.q}%"] * 4
     if filters.tier:
-        where.append("s.tier = ?")
-        params.append(filters.tier)
+        where.append(f"s.tier IN ({_marks(filters.tier)})")
+        params += list(filters.tier)
     if filters.min_score is not None:
         where.append("s.score >= ?")
         params.append(filters.min_score)
     if filters.province:
-        where.append("upper(f.province) = upper(?)")
-        params.append(filters.province)
+        where.append(f"upper(f.province) IN ({_marks(filters.province)})")
+        params += [p.upper() for p in filters.province]
     linked: list[str] = []
     linked_params: list[Any] = []
     if filters.agency:
-        linked.append("c.agency_code = ?")
-        linked_params.append(resolve_agency(cur, filters.agency))
+        codes = [resolve_agency(cur, agency) for agency in filters.agency]
+        linked.append(f"c.agency_code IN ({_marks(codes)})")
+        linked_params += codes
     if filters.category:
-        linked.append("c.category = ?")
-        linked_params.append(filters.category)
+        linked.append(f"c.category IN ({_marks(filters.category)})")
+        linked_params += list(filters.category)
     if linked:
         where.append(
             "s.firm_id IN (SELECT c.firm_id FROM contributions c WHERE c.as_of = s.as_of "
@@ -129,6 +145,10 @@ def _filters_sql(cur: Cursor, snapshot: Snapshot, filters: FirmFilters) -> tuple
         )
         params += linked_params
     return f"FROM scores s LEFT JOIN firms f ON f.firm_id = s.firm_id WHERE {' AND '.join(where)}", params
+
+
+def _marks(values: Any) -> str:
+    return ", ".join("?" for _ in values)
 
 
 def _sort_value_of(cur: Cursor, snapshot: Snapshot, sort: str, firm_id: str) -> Any:

@@ -105,25 +105,7 @@ def firm_profile(cur: Cursor, snapshot: Snapshot, firm_id: str, top_n: int) -> F
             [firm_id],
         )
     ]
-    contribution_filter = "firm_id = ? AND as_of = ? AND methodology_version = ?"
-    params = [firm_id, snapshot.as_of, snapshot.methodology_version]
-    contributions_total = cur.tuples(f"SELECT count(*) FROM contributions WHERE {contribution_filter}", params)[0][0]
-    contributions = [
-        Contribution(**r)
-        for r in cur.rows(
-            f"""
-        SELECT link_id, link_kind, source_key, award_key, source_url AS url, via_firm_id, ownership_path, matched_by,
-               matched_value, match_confidence, recipient_name, agency_code, category, category_source, link_date,
-               is_direct,
-               CAST(amount AS DOUBLE) AS amount, CAST(share_amount AS DOUBLE) AS share_amount,
-               CAST(weighted_amount AS DOUBLE) AS weighted_amount, category_severity, agency_weight, recency_weight,
-               evidence_confidence, ownership_share, channel_weight, contribution, description
-        FROM contributions WHERE {contribution_filter}
-        ORDER BY abs(contribution) DESC, link_id LIMIT ?
-        """,
-            [*params, top_n],
-        )
-    ]
+    contributions, contributions_total = contributions_page(cur, snapshot, firm_id, top_n)
     evidence = [
         Evidence(**r)
         for r in cur.rows(
@@ -166,3 +148,26 @@ def firm_profile(cur: Cursor, snapshot: Snapshot, firm_id: str, top_n: int) -> F
         evidence=evidence,
         snapshot=snapshot,
     )
+
+
+def contributions_page(
+    cur: Cursor, snapshot: Snapshot, firm_id: str, limit: int, offset: int = 0
+) -> tuple[list[Contribution], int]:
+    """A firm's contributions, largest first (stable: ties by link id), and how many there are in all."""
+    where = "firm_id = ? AND as_of = ? AND methodology_version = ?"
+    params = [firm_id, snapshot.as_of, snapshot.methodology_version]
+    total = int(cur.tuples(f"SELECT count(*) FROM contributions WHERE {where}", params)[0][0])
+    rows = cur.rows(
+        f"""
+        SELECT link_id, link_kind, source_key, award_key, source_url AS url, via_firm_id, ownership_path, matched_by,
+               matched_value, match_confidence, recipient_name, agency_code, category, category_source, link_date,
+               is_direct,
+               CAST(amount AS DOUBLE) AS amount, CAST(share_amount AS DOUBLE) AS share_amount,
+               CAST(weighted_amount AS DOUBLE) AS weighted_amount, category_severity, agency_weight, recency_weight,
+               evidence_confidence, ownership_share, channel_weight, contribution, description
+        FROM contributions WHERE {where}
+        ORDER BY abs(contribution) DESC, link_id LIMIT ? OFFSET ?
+        """,
+        [*params, limit, offset],
+    )
+    return [Contribution(**r) for r in rows], total

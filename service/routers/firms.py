@@ -9,19 +9,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from scoring.methodology import Tier
 from service import exports, pagination
 from service.deps import CursorDep, LiveDep, ServingDep, SettingsDep, get_serving
 from service.errors import ApiError
 from service.live import Live
-from service.models import FirmHistory, FirmList, FirmProfile, FirmSummary, Problem
-from service.queries import firms
+from service.models import ContributionPage, FirmHistory, FirmList, FirmProfile, FirmSummary, Problem
+from service.queries import firms, profiles
 from service.settings import Settings
 from service.snapshot import ServingSnapshot
 
 router = APIRouter(prefix="/v1/firms", tags=["firms"])
 
-Tier = Literal["none", "low", "moderate", "high", "severe"]
-Sort = Literal["score", "-score", "name", "obligated", "ice", "cbp"]
+Sort = Literal[
+    "score", "-score", "name", "-name", "obligated", "-obligated", "ice", "-ice", "cbp", "-cbp", "weighted", "-weighted"
+]
 Format = Literal["json", "csv", "parquet", "ndjson"]
 ACCEPTED: dict[str, str] = {
     "text/csv": "csv",
@@ -62,6 +64,12 @@ def _etag(serving_id: str, request: Request, fmt: str) -> str:
     return 'W/"' + hashlib.sha256(f"{serving_id}|{fmt}|{canonical}".encode()).hexdigest()[:24] + '"'
 
 
+def _matches(if_none_match: str, etag: str) -> bool:
+    """If-None-Match: `*` matches any current representation; otherwise one of the listed tags (weak compare)."""
+    tags = [tag.strip() for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags or etag.removeprefix("W/") in [t.removeprefix("W/") for t in tags]
+
+
 def _page_json(live: Live, settings: Settings, filters: firms.FirmFilters, page_cursor: str | None) -> bytes:
     """One page as JSON, the cursor checked first: it must be ours, and of this snapshot, sort and filters."""
     serving = live.serving
@@ -94,15 +102,25 @@ async def list_firms(
     request: Request,
     settings: SettingsDep,
     live: LiveDep,
-    q: Annotated[str | None, Query(max_length=200, description="part of a name, alias or firm id")] = None,
-    tier: Annotated[Tier | None, Query(description="only this tier")] = None,
-    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
-    agency: Annotated[
-        str | None, Query(max_length=100, description="agency code or abbreviation: 7012, ICE, CBP, TSA")
+    q: Annotated[
+        str | None, Query(max_length=200, description="part of a name, alias or firm id, the firm's or a subsidiary's")
     ] = None,
-    category: Annotated[str | None, Query(max_length=100, description="a category of GET /v1/methodology")] = None,
-    province: Annotated[str | None, Query(max_length=2, min_length=2, description="ON, QC, BC, ...")] = None,
-    sort: Annotated[Sort, Query(description="score (highest first), -score, name, obligated, ice, cbp")] = "score",
+    tier: Annotated[list[Tier] | None, Query(description="only these tiers (repeat: tier=high&tier=severe)")] = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100, description="lowest score (0-100)")] = None,
+    agency: Annotated[
+        list[str] | None,
+        Query(max_length=10, description="agency codes or abbreviations with exposure (repeat): 7012, ICE, CBP, TSA"),
+    ] = None,
+    category: Annotated[
+        list[str] | None, Query(max_length=20, description="categories of GET /v1/methodology (repeat)")
+    ] = None,
+    province: Annotated[
+        list[str] | None, Query(max_length=13, description="provinces or territories (repeat): ON, QC, BC, ...")
+    ] = None,
+    sort: Annotated[
+        Sort,
+        Query(description="a field (score, name, obligated, ice, cbp, weighted) lowest first; -field highest first"),
+    ] = "-score",
     limit: Annotated[int | None, Query(ge=1, le=10_000, description="page size (capped by the server)")] = None,
     page: Annotated[
         str | None, Query(alias="cursor", max_length=500, description="next_cursor of the last page")
@@ -114,21 +132,26 @@ async def list_firms(
     serving = live.serving
     fmt = _format(format, accept)
     etag = _etag(serving.snapshot_id, request, fmt)
-    if if_none_match and etag in [tag.strip() for tag in if_none_match.split(",")]:
-        return Response(status_code=304, headers={"ETag": etag})
-    if category is not None and category not in request.app.state.methodology.categories:
-        raise ApiError(422, f"category: unknown category {category!r}; GET /v1/methodology lists them")
+    vary = {"Vary": "Accept"}  # the same URL answers JSON, CSV, NDJSON or Parquet by the Accept header
+    if if_none_match and _matches(if_none_match, etag):
+        return Response(status_code=304, headers={"ETag": etag, **vary})
+    unknown = [c for c in category or () if c not in request.app.state.methodology.categories]
+    if unknown:
+        raise ApiError(422, f"category: unknown category {unknown[0]!r}; GET /v1/methodology lists them")
+    bad_province = [p for p in province or () if len(p) != 2]
+    if bad_province:
+        raise ApiError(422, f"province: {bad_province[0]!r} is not a two-letter code such as ON or QC")
     filters = firms.FirmFilters(
         q=q,
-        tier=tier,
+        tier=tuple(tier or ()),
         min_score=min_score,
-        agency=agency,
-        category=category,
-        province=province,
+        agency=tuple(agency or ()),
+        category=tuple(category or ()),
+        province=tuple(province or ()),
         sort=sort,
         limit=min(limit or settings.page_size_default, settings.page_size_max),
     )
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    headers = {"ETag": etag, "Cache-Control": "no-cache", **vary}
     if fmt != "json":  # an export is the whole list: a cursor has no page to continue there
         return await exports.firm_list(live, settings.query_timeout_seconds, filters, fmt, headers)
     # A snapshot never changes, so a page computed once is the page: cache it by its ETag (the cursor is part
@@ -151,7 +174,7 @@ async def get_firm(  # the hot path: async, no dependencies, a dict lookup of pr
     firm_id: Annotated[str, Path(max_length=200, description="the firm id from GET /v1/firms", examples=["roshel"])],
 ) -> Response:
     serving: ServingSnapshot = await get_serving(request)
-    profile = serving.profiles.get(firm_id)
+    profile = serving.profiles.get(firm_id) or serving.profiles.get(firm_id.lower())  # ids are lower case
     if profile is None:
         raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
     return Response(profile, media_type="application/json")
@@ -168,7 +191,38 @@ def firm_history(
     serving: ServingDep,
     firm_id: Annotated[str, Path(max_length=200, examples=["roshel"])],
 ) -> FirmHistory:
+    firm_id = firm_id.lower()  # ids are lower case; Roshel and roshel are one firm
     points = firms.history(cursor, firm_id)
     if not points and firm_id not in serving.profiles:
         raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
     return FirmHistory(firm_id=firm_id, data=points, count=len(points), snapshot=serving.snapshot)
+
+
+@router.get(
+    "/{firm_id}/contributions",
+    response_model=ContributionPage,
+    responses={404: _problem("No such firm"), **ERRORS},
+    summary="Every record behind the firm's score, largest contribution first, a page at a time",
+)
+def firm_contributions(
+    cursor: CursorDep,
+    serving: ServingDep,
+    settings: SettingsDep,
+    firm_id: Annotated[str, Path(max_length=200, examples=["roshel"])],
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="page size (capped by the server)")] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="contributions to skip")] = 0,
+) -> ContributionPage:
+    firm_id = firm_id.lower()
+    if firm_id not in serving.profiles:
+        raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
+    size = min(limit or settings.page_size_default, settings.page_size_max)
+    rows, total = profiles.contributions_page(cursor, serving.snapshot, firm_id, size, offset)
+    following = offset + len(rows)
+    return ContributionPage(
+        firm_id=firm_id,
+        data=rows,
+        count=total,
+        offset=offset,
+        next_offset=following if following < total else None,
+        snapshot=serving.snapshot,
+    )

@@ -69,6 +69,9 @@ async def page_messages(
 
 
 MessagesDep = Annotated[Messages, Depends(page_messages)]
+# The orders a person picks from on the list page (the API takes every field both ways).
+PAGE_SORTS = ("-score", "score", "name", "-obligated", "-ice", "-cbp")
+
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_read)])
 
 
@@ -201,16 +204,16 @@ def firm_list(
     cursor: CursorDep,
     q: Annotated[str, Query(max_length=200)] = "",
     tier: Annotated[str, Query(max_length=20)] = "",
-    sort: Annotated[str, Query(max_length=20)] = "score",
+    sort: Annotated[str, Query(max_length=20)] = firm_queries.DEFAULT_SORT,
     page: Annotated[str, Query(alias="cursor", max_length=500)] = "",
 ) -> HTMLResponse:
     """The scored firms, as GET /v1/firms lists them, a page at a time."""
     if tier and tier not in TIER_NAMES:
         return _error_page(request, t, 422, f"tier: unknown tier {tier!r}; one of {', '.join(TIER_NAMES)}")
-    if sort not in firm_queries.SORTS:
-        return _error_page(request, t, 422, f"sort: unknown order {sort!r}; one of {', '.join(firm_queries.SORTS)}")
+    if sort not in PAGE_SORTS:
+        return _error_page(request, t, 422, f"sort: unknown order {sort!r}; one of {', '.join(PAGE_SORTS)}")
     filters = firm_queries.FirmFilters(
-        q=q.strip() or None, tier=tier or None, sort=sort, limit=settings.page_size_default
+        q=q.strip() or None, tier=(tier,) if tier else (), sort=sort, limit=settings.page_size_default
     )
     # The same signed cursors as GET /v1/firms: bound to this snapshot, sort and filters.
     scope = pagination.ListScope.of(serving.snapshot_id, filters.sort, filters.selection())
@@ -239,7 +242,7 @@ def firm_list(
         q=q,
         tier=tier,
         sort=sort,
-        sorts=list(firm_queries.SORTS),
+        sorts=list(PAGE_SORTS),
         tiers=TIER_NAMES,
         paged=bool(page),
         next_url=next_url,
