@@ -155,7 +155,6 @@ def _load_lookups(cur: Cursor, serving: ServingSnapshot) -> None:
 
 def _load_profiles(cur: Cursor, serving: ServingSnapshot, top_contributions: int) -> None:
     """Every profile rendered to JSON once, when the snapshot opens: a profile request is a dict lookup."""
-    for firm_id in profiles.all_profile_ids(cur, serving.snapshot):
-        profile = profiles.firm_profile(cur, serving.snapshot, firm_id, top_contributions)
+    for firm_id, profile in profiles.all_profiles(cur, serving.snapshot, top_contributions).items():
         serving.profile_models[firm_id] = profile
         serving.profiles[firm_id] = profile.model_dump_json().encode()
