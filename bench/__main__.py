@@ -1,11 +1,11 @@
-"""`python -m bench [--small] [--full] [--only scoring|api|matching|ingest|universe]`: run the benchmarks and
+"""`python -m bench [--small] [--full] [--only scoring|api|matching|ingest|universe|snapshot]`: run the benchmarks and
 print each one's ratio against its in-run baseline."""
 
 from __future__ import annotations
 
 import argparse
 
-from bench import api_bench, ingest_bench, matching_bench, scoring_bench, universe_bench
+from bench import api_bench, ingest_bench, matching_bench, scoring_bench, snapshot_bench, universe_bench
 
 
 def main() -> None:
@@ -14,7 +14,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="full sizes where they are costly (ingest: 10M rows)")
     parser.add_argument(
         "--only",
-        choices=["scoring", "api", "matching", "ingest", "universe"],
+        choices=["scoring", "api", "matching", "ingest", "universe", "snapshot"],
         help="run just this benchmark (default: all)",
     )
     parser.add_argument(
@@ -52,6 +52,9 @@ def main() -> None:
     if args.only in (None, "universe"):
         print("== universe: 10,000 holdings screened against every listed issuer; server start with it loaded")
         universe_bench.run()
+    if args.only in (None, "snapshot"):
+        print("== snapshot: opening a store of 5,000 scored firms, as a server does after a refresh")
+        snapshot_bench.run(snapshot_bench.SnapshotConfig(firms=500 if args.small else 5_000))
     if args.only in (None, "api"):
         duration = args.api_duration if args.api_duration is not None else (2 if args.small else 5)
         if duration < 1:
