@@ -12,6 +12,7 @@ from datasets.errors import StoreLockedError, StoreMissingError
 from datasets.ingest import LoadReport, StepCallback, ingest_paths
 
 SCHEMA = Path(__file__).with_name("schema.sql")
+Connection = duckdb.DuckDBPyConnection  # the store's connection type, for code that must not import DuckDB
 
 
 def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

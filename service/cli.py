@@ -39,6 +39,17 @@ class CommandError(Exception):
     """A failure worth one line to the user."""
 
 
+def _positive(text: str) -> int:
+    """A rate or quota: a whole number of at least 1 (0 or less would mean no limit, or no access)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="exposure", description="Screen Canadian firms for exposure to U.S. ICE and DHS contracts."
@@ -84,8 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     create = key_actions.add_parser("create", help="make a key; its token is printed once")
     create.add_argument("--name", required=True, help="who the key is for")
     create.add_argument("--scopes", default="read", help="comma-separated: read, screen, admin (default read)")
-    create.add_argument("--rate", type=int, default=600, help="requests a minute (default 600)")
-    create.add_argument("--quota", type=int, default=1_000_000, help="requests a month (default 1,000,000)")
+    create.add_argument("--rate", type=_positive, default=600, help="requests a minute (default 600)")
+    create.add_argument("--quota", type=_positive, default=1_000_000, help="requests a month (default 1,000,000)")
     key_actions.add_parser("list", help="keys, scopes and this month's use")
     revoke = key_actions.add_parser("revoke", help="stop a key working")
     revoke.add_argument("key_id")
@@ -279,29 +290,48 @@ def cmd_serve(settings: Settings) -> int:
 def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
     from datasets.overrides import add_override, list_overrides, remove_override
 
-    con = connect(db, read_only=args.action == "list")
-    try:
-        if args.action == "add":
-            o = add_override(
-                con, name=args.name, uei=args.uei, firm_id=args.firm, decision=args.decision, by=args.by, why=args.why
-            )
-            console.print(
-                f"override #{o.override_id}: {o.scheme} {o.value!r} {o.decision.replace('_', ' ')} {o.firm_id} "
-                f"({o.decided_by}: {o.reason}); run `exposure score` to apply it"
-            )
-        elif args.action == "list":
+    if args.action == "list":
+        con = connect(db, read_only=True)
+        try:
             found = list_overrides(con, args.firm)
-            for o in found:  # one line each: easy to read, easy to grep
-                console.print(
-                    f"#{o.override_id} {o.scheme} {o.raw_value!r} {o.decision} {o.firm_id} "
-                    f"by {o.decided_by} at {o.decided_at:%Y-%m-%d %H:%M}: {o.reason}"
-                )
-            console.print(f"{len(found)} override{'s' if len(found) != 1 else ''}")
+        finally:
+            con.close()
+        for o in found:  # one line each: easy to read, easy to grep
+            console.print(
+                f"#{o.override_id} {o.scheme} {o.raw_value!r} {o.decision} {o.firm_id} "
+                f"by {o.decided_by} at {o.decided_at:%Y-%m-%d %H:%M}: {o.reason}"
+            )
+        console.print(f"{len(found)} override{'s' if len(found) != 1 else ''}")
+        return 0
+    with _progress() as progress:
+        task = progress.add_task("override", total=None)
+        if args.action == "add":
+            o, refreshed = pipeline.change(
+                db,
+                lambda con: add_override(
+                    con, name=args.name, uei=args.uei, firm_id=args.firm, decision=args.decision, by=args.by,
+                    why=args.why,
+                ),
+                on_step=lambda step: progress.update(task, description=step),
+            )  # fmt: skip
+            done = (
+                f"override #{o.override_id}: {o.scheme} {o.value!r} {o.decision.replace('_', ' ')} {o.firm_id} "
+                f"({o.decided_by}: {o.reason})"
+            )
         else:
-            o = remove_override(con, args.override_id)
-            console.print(f"removed override #{o.override_id} ({o.scheme} {o.raw_value!r} {o.decision} {o.firm_id})")
-    finally:
-        con.close()
+            o, refreshed = pipeline.change(
+                db,
+                lambda con: remove_override(con, args.override_id),
+                on_step=lambda step: progress.update(task, description=step),
+            )
+            done = f"removed override #{o.override_id} ({o.scheme} {o.raw_value!r} {o.decision} {o.firm_id})"
+    if refreshed is None:
+        console.print(f"{done}; run `exposure score` to apply it")
+    else:
+        console.print(
+            f"{done}; the database is being served, so it was made in a refresh: published snapshot "
+            f"{refreshed.snapshot.name}, scored as of {refreshed.scored.as_of}; servers switch to it within seconds"
+        )
     return 0
 
 

@@ -19,18 +19,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from datasets.catalogue import KINDS
-from datasets.errors import DataError, StoreMissingError
+from datasets.errors import DataError, StoreLockedError, StoreMissingError
 from datasets.ingest import LoadReport, ingest_paths
-from datasets.store import connect, load_bundled, table_counts
+from datasets.store import Connection, connect, load_bundled, table_counts
 
 if TYPE_CHECKING:  # scoring pulls in Polars, which `ingest` and `serve` do not need at start-up
     from scoring import ScoreResult
 
 StepCallback = Callable[[str], None]
-SNAPSHOTS_KEPT = 3  # the newest snapshot files stay for servers still finishing requests on them
+T = TypeVar("T")
+SNAPSHOTS_KEPT = 3  # the newest published snapshot files stay for servers still finishing requests on them
+STAGING_SUFFIX = ".staging"  # a snapshot being built; renamed to .duckdb when it is published
 
 
 class PipelineError(DataError):
@@ -125,14 +127,19 @@ def refresh(
     on_step: StepCallback = _quiet,
     *,
     serve: bool = False,
+    edit: Callable[[Path], None] | None = None,
 ) -> RefreshOutcome:
-    """Ingest `paths` into a copy of the served database, rescore it, and publish it; servers switch to it."""
+    """Ingest `paths` into a copy of the served database (and apply `edit` to the copy: an analyst's override,
+    say), rescore it, and publish it; servers switch to it."""
     if not db.exists():
         raise StoreMissingError(f"database {db} does not exist; run `exposure --db {db} init` first")
     with _refresh_lock(db, on_step):
+        _remove_unpublished(db)  # what killed refreshes left: nothing else is building while we hold the lock
         staging = _copy_of_served(db)
         try:
             ingested = None
+            if edit is not None:
+                edit(staging)
             if paths:
                 ingested = ingest(staging, paths, on_step=on_step)
                 if ingested.refused:
@@ -142,24 +149,56 @@ def refresh(
                     )
             on_step("scoring")
             scored = score(staging, as_of, serve=serve)
-            publish(db, staging)
+            published = publish(db, staging)
         except BaseException:
             staging.unlink(missing_ok=True)
             Path(f"{staging}.wal").unlink(missing_ok=True)
             raise
-    return RefreshOutcome(ingested, scored, staging)
+    return RefreshOutcome(ingested, scored, published)
 
 
-def publish(db: Path, snapshot: Path) -> None:
-    """Point the published path at `snapshot` in one atomic step, then let old snapshot files go."""
+def change(
+    db: Path, edit: Callable[[Connection], T], as_of: date | None = None, on_step: StepCallback = _quiet
+) -> tuple[T, RefreshOutcome | None]:
+    """Apply an analyst's change (an override added or withdrawn) to the store. When a server holds the file,
+    the change goes through a refresh instead: made in the next snapshot, rescored and published, so analysts
+    can work while the service serves. The refresh's outcome says whether that happened."""
+    try:
+        con = connect(db)
+    except StoreLockedError:
+        made: list[T] = []
+
+        def in_the_next_snapshot(staging: Path) -> None:
+            staged = connect(staging)
+            try:
+                made.append(edit(staged))
+            finally:
+                staged.close()
+
+        on_step("the database is being served: making the change in the next snapshot")
+        outcome = refresh(db, as_of=as_of, on_step=on_step, edit=in_the_next_snapshot)
+        return made[0], outcome
+    try:
+        return edit(con), None
+    finally:
+        con.close()
+
+
+def publish(db: Path, staging: Path) -> Path:
+    """Point the published path at the staged snapshot in one atomic step, then let old snapshot files go."""
     served = db.resolve()
-    _fsync(snapshot)
+    snapshot = staging.with_suffix(".duckdb")
+    _fsync(staging)
+    os.replace(staging, snapshot)  # now a published snapshot, not a leftover
+    if Path(f"{staging}.wal").exists():
+        os.replace(Path(f"{staging}.wal"), Path(f"{snapshot}.wal"))
     link = db.with_name(db.name + ".publishing")
     link.unlink(missing_ok=True)
     link.symlink_to(snapshot.resolve())
     os.replace(link, db)  # atomic: readers see the old snapshot or the new one, never a mix
     _fsync(db.parent)
     _prune_snapshots(snapshot.parent, keep={snapshot.resolve(), served})
+    return snapshot
 
 
 @contextmanager
@@ -181,12 +220,17 @@ def _refresh_lock(db: Path, on_step: StepCallback) -> Iterator[None]:
 def _copy_of_served(db: Path) -> Path:
     snapshots = db.with_name(db.name + ".snapshots")
     snapshots.mkdir(exist_ok=True)
-    staging = snapshots / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}.duckdb"
+    staging = snapshots / f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}{STAGING_SUFFIX}"
     shutil.copy2(db.resolve(), staging)
     wal = Path(f"{db}.wal")
     if wal.exists():  # an unfinished write on the served path travels with it
         shutil.copy2(wal, Path(f"{staging}.wal"))
     return staging
+
+
+def _remove_unpublished(db: Path) -> None:
+    for leftover in db.with_name(db.name + ".snapshots").glob(f"*{STAGING_SUFFIX}*"):
+        leftover.unlink(missing_ok=True)
 
 
 def _fsync(path: Path) -> None:

@@ -104,3 +104,14 @@ def test_version_missing_database_and_a_database_in_use(tmp_path: Path, capsys: 
     finally:
         server.kill()
         server.wait()
+
+
+@pytest.mark.parametrize("option", ["--rate", "--quota"])
+def test_a_key_cannot_be_made_unlimited_with_a_negative_rate_or_quota(
+    tmp_path: Path, option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "x.duckdb"
+    assert main(["--db", str(db), "init"]) == 0
+    with pytest.raises(SystemExit) as refused:
+        main(["--db", str(db), "keys", "create", "--name", "fund", option, "-1"])
+    assert refused.value.code == 2 and "must be at least 1, not -1" in capsys.readouterr().err

@@ -136,3 +136,34 @@ def test_the_profile_shows_the_decisions(db: Path) -> None:
         ("ROSHEL LLC", "is", "analyst")
     ]
     assert {c["matched_by"] for c in body["contributions"] if c["link_kind"] == "award"} == {"override:is"}
+
+
+def test_an_override_added_while_the_database_is_served_goes_through_a_refresh(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+    import time
+
+    served_file = db.resolve()
+    # A server holds the file read-only, in another process, as `exposure serve` does.
+    server = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(db)!r}, read_only=True); time.sleep(60)"]
+    )
+    try:
+        time.sleep(1.5)
+        args = ["--db", str(db), "overrides", "add", "--name", "ROSHELL TRANSPORT LLC", "--firm", "roshel"]
+        assert main([*args, "--decision", "is_not", "--by", "analyst", "--why", "a look-alike, checked"]) == 0
+        out = capsys.readouterr().out
+        assert "made in a refresh: published snapshot" in out
+    finally:
+        server.kill()
+        server.wait()
+    # A new snapshot was published beside the served file, which the server kept reading untouched.
+    assert db.resolve() != served_file and db.resolve().parent.name == f"{db.name}.snapshots"
+    con = duckdb.connect(str(db.resolve()), read_only=True)
+    try:
+        assert [o.raw_value for o in list_overrides(con, "roshel")] == ["ROSHELL TRANSPORT LLC"]
+        assert con.execute("SELECT count(*) FROM scores").fetchone() != (0,)  # rescored with it
+    finally:
+        con.close()

@@ -100,12 +100,14 @@ def test_a_killed_refresh_leaves_the_served_database_as_it_was(server: tuple[str
     )
     snapshots = db.with_name(db.name + ".snapshots")
     deadline = time.monotonic() + 20
-    while not list(snapshots.glob("*.duckdb")) and time.monotonic() < deadline:  # the copy exists: now rescoring
+    while not list(snapshots.glob("*.staging")) and time.monotonic() < deadline:  # the copy exists: now rescoring
         time.sleep(0.005)
     refresh.send_signal(signal.SIGKILL)
     refresh.wait(timeout=10)
     assert _sha(db) == before
     time.sleep(0.5)
     assert httpx2.get(f"{base}/healthz").json()["snapshot"] == snapshot_before
+    assert list(snapshots.glob("*.staging"))  # the killed refresh's copy, never published
     assert main(["--db", str(db), "refresh", "--as-of", "2026-11-22"]) == 0  # and the next refresh is clean
+    assert not list(snapshots.glob("*.staging*"))  # and removed what the killed one left
     _wait_until_serving(base, "2026-11-22")
