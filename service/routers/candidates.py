@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from service import queries
-from service.deps import CursorDep, ServingDep
+from service.deps import ACCESS_DENIALS, CursorDep, ServingDep, access
 from service.models import ListOf, ReviewCandidate
 
-router = APIRouter(tags=["review"])
+router = APIRouter(tags=["review"], dependencies=[access("read")], responses=ACCESS_DENIALS)
 
 
 @router.get(

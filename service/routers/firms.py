@@ -21,12 +21,12 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from service import queries
-from service.deps import CursorDep, ServingDep, SettingsDep, get_serving
+from service.deps import ACCESS_DENIALS, CursorDep, ServingDep, SettingsDep, access, get_serving
 from service.errors import ApiError
 from service.models import FirmHistory, FirmList, FirmProfile, FirmSummary, Problem
 from service.snapshot import ServingSnapshot
 
-router = APIRouter(prefix="/v1/firms", tags=["firms"])
+router = APIRouter(prefix="/v1/firms", tags=["firms"], dependencies=[access("read")], responses=ACCESS_DENIALS)
 
 Tier = Literal["none", "low", "moderate", "high", "severe"]
 Sort = Literal["score", "-score", "name", "obligated", "ice", "cbp"]
@@ -205,7 +205,7 @@ async def list_firms(
     responses={404: _problem("No such firm"), **ERRORS},
     summary="One firm: identifiers, subsidiaries, score breakdown and the records behind it",
 )
-async def get_firm(  # the hot path: async, no dependencies, a dict lookup of prebuilt JSON
+async def get_firm(  # the hot path: async, only the access dependency, a dict lookup of prebuilt JSON
     request: Request,
     firm_id: Annotated[str, Path(max_length=200, description="the firm id from GET /v1/firms", examples=["roshel"])],
 ) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from service import queries
-from service.deps import CursorDep, MethodologyDep, ServingDep
+from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access
 from service.errors import ApiError
 from service.models import Agency, Health, ListOf, MethodologyDocument, Problem, Ready, Source
 
@@ -31,7 +31,13 @@ def readyz(request: Request) -> Ready:
     return Ready(status="ready", snapshot_id=serving.snapshot_id, snapshot=serving.snapshot)
 
 
-@router.get("/v1/methodology", response_model=MethodologyDocument, summary="The scoring methodology and its version")
+@router.get(
+    "/v1/methodology",
+    response_model=MethodologyDocument,
+    summary="The scoring methodology and its version",
+    dependencies=[access("read")],
+    responses=ACCESS_DENIALS,
+)
 def methodology(methodology: MethodologyDep, serving: ServingDep) -> MethodologyDocument:
     document = methodology.as_dict()
     return MethodologyDocument(
@@ -39,13 +45,25 @@ def methodology(methodology: MethodologyDep, serving: ServingDep) -> Methodology
     )
 
 
-@router.get("/v1/agencies", response_model=ListOf[Agency], summary="The DHS agencies, with the exposure scored to each")
+@router.get(
+    "/v1/agencies",
+    response_model=ListOf[Agency],
+    summary="The DHS agencies, with the exposure scored to each",
+    dependencies=[access("read")],
+    responses=ACCESS_DENIALS,
+)
 def agencies(cursor: CursorDep, serving: ServingDep) -> ListOf[Agency]:
     rows = queries.agencies(cursor, serving.snapshot)
     return ListOf[Agency](data=rows, count=len(rows), snapshot=serving.snapshot)
 
 
-@router.get("/v1/sources", response_model=ListOf[Source], summary="Every file loaded: publisher, licence, counts")
+@router.get(
+    "/v1/sources",
+    response_model=ListOf[Source],
+    summary="Every file loaded: publisher, licence, counts",
+    dependencies=[access("read")],
+    responses=ACCESS_DENIALS,
+)
 def sources(cursor: CursorDep, serving: ServingDep) -> ListOf[Source]:
     rows = queries.sources(cursor)
     return ListOf[Source](data=rows, count=len(rows), snapshot=serving.snapshot)
