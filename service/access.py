@@ -1,58 +1,73 @@
-"""Who may call what: API keys with scopes, a per-key rate limit and a monthly quota.
+"""Who may call what: API keys with scopes, a rate limit and a monthly quota shared by every server worker, and
+a rate limit per client address for callers without a key.
 
-Scopes: `read` (every GET under /v1), `screen` (POST /v1/screen and GET /v1/screenings/...), `admin`
-(everything, and /v1/admin/...). Health, readiness, metrics and the API description are open. An operator
-may let anonymous callers have some scopes (the `make run` demo allows `read`).
+Each router declares the scope its endpoints need (`service.deps.access`): `read`, `screen` or `admin`; an
+`admin` key may do everything. Routes that declare none (health, readiness, metrics, the API description)
+are open. An operator may let callers without a key have `read` and `screen` (the `make run` demo allows
+`read`); each client address then gets `anonymous_rate_per_minute`.
+
+The SQLite state is the truth, but asking it costs a write transaction and, from the event loop, a hop to a
+worker thread. So each worker keeps two things briefly in memory: the keys it has authenticated (for
+`key_cache_seconds`; a revoke through this process's state drops them at once, one by another process, such
+as `exposure keys revoke`, takes effect within that time), and small leases of requests taken from a bucket
+(at most half a second's allowance and LEASE_MAX requests, handed back when unused). Most requests are then
+answered from memory, on the loop; the rest call `admit` from a worker thread.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from service.state import ApiKey, ServiceState
+import anyio
+import anyio.to_thread
 
-OPEN_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect")
+from service.errors import ApiError
+from service.state import Allowance, ApiKey, ServiceState
 
-
-@dataclass(frozen=True)
-class Denial:
-    status: int
-    detail: str
-    retry_after: int | None = None
-
-
-def required_scope(method: str, path: str) -> str | None:
-    if path in OPEN_PATHS or not path.startswith("/v1"):
-        return None
-    if path.startswith("/v1/admin"):
-        return "admin"
-    if path == "/v1/screen" or path.startswith("/v1/screenings"):
-        return "screen"
-    return "read"
+LEASE_SECONDS = 0.5
+LEASE_MAX = 100
+MAX_CACHED_KEYS = 10_000
 
 
-class TokenBucket:
-    """Requests per minute, smoothed: the bucket holds a minute's allowance and refills continuously."""
+class AccessDenied(ApiError):
+    """A refusal: 401 (no key, or not a live one), 403 (the key lacks the scope) or 429 (rate or quota), with
+    the headers that tell the caller what to do next."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.capacity = float(per_minute)
-        self.tokens = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.stamp = time.monotonic()
+    def __init__(self, status: int, detail: str, retry_after: float | None = None) -> None:
+        headers: dict[str, str] = {}
+        if status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="exposure-screen"'
+        if retry_after is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
+        super().__init__(status, detail, headers=headers)
 
-    def take(self) -> float:
-        """0 when a request may go now, else the seconds until it may."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate if self.rate else 60.0
+
+@dataclass
+class _Lease:
+    """Requests taken from a shared bucket (and counted against the quota) that this worker may still make."""
+
+    remaining: int
+    per_minute: int
+    quota: tuple[str, int] | None  # (key id, requests a month) for a key
+    month: str  # the month the requests were counted in
+    expires: float  # time.monotonic()
+
+
+class NotInMemory:
+    """The answer of `admit_from_memory` when only the state can say: call `admit` from a worker thread."""
+
+
+NOT_IN_MEMORY = NotInMemory()
+
+
+def lease_size(per_minute: int) -> int:
+    """Requests to take from a bucket at once: one for slow limits, so they stay exact."""
+    return max(1, min(LEASE_MAX, int(per_minute * LEASE_SECONDS / 60)))
 
 
 def _seconds_to_next_month() -> int:
@@ -61,52 +76,184 @@ def _seconds_to_next_month() -> int:
     return math.ceil((datetime(year, month, 1, tzinfo=UTC) - now).total_seconds())
 
 
+def _digest(credential: str) -> bytes:
+    # Cached keys are found by a hash of the token, so no secret is kept as a dictionary key.
+    return hashlib.sha256(credential.encode()).digest()
+
+
+def _scopes(needed: frozenset[str]) -> str:
+    return " and ".join(repr(scope) for scope in sorted(needed))
+
+
+def _check_declared(needed: frozenset[str]) -> None:
+    if not needed:  # a route that declared access but no scope would be open to every key: fail closed
+        raise ValueError("a route declares access without a scope; use service.deps.access('read') or similar")
+
+
 class AccessControl:
-    def __init__(self, state: ServiceState, anonymous_scopes: frozenset[str]) -> None:
+    def __init__(
+        self,
+        state: ServiceState,
+        anonymous_scopes: frozenset[str],
+        anonymous_rate_per_minute: int,
+        key_cache_seconds: float = 2.0,
+    ) -> None:
         self.state = state
         self.anonymous_scopes = anonymous_scopes
-        self._buckets: dict[str, TokenBucket] = {}
+        self.anonymous_rate_per_minute = anonymous_rate_per_minute
+        self.key_cache_seconds = key_cache_seconds
+        self._keys: dict[bytes, tuple[ApiKey, float]] = {}
+        self._leases: dict[str, _Lease] = {}
+        self._revocations_seen = state.revocations
         self._lock = threading.Lock()
+        self._visiting_state = threading.Lock()
+        self._one_waiting_on_state = anyio.Lock()
 
-    def check(self, method: str, path: str, token: str | None) -> tuple[ApiKey | None, Denial | None]:
-        scope = required_scope(method, path)
-        if scope is None:
-            return None, None
-        if token is None:
-            if scope in self.anonymous_scopes:
-                return None, None
-            return None, Denial(
-                401,
-                f"this endpoint needs an API key with scope {scope!r}: send "
-                "'Authorization: Bearer <key>' (exposure keys create makes one)",
-            )
-        key = self.state.authenticate(token)
+    async def admit_on_loop(self, credential: str | None, needed: frozenset[str], client: str) -> ApiKey | None:
+        """`admit` for the event loop: from memory when it can; otherwise on a worker thread, one request at a
+        time. Those that ran out of memory together wait here without a thread each, then look in memory again:
+        the one ahead of them has usually cached the key and leased a batch."""
+        admitted = self.admit_from_memory(credential, needed, client)
+        if not isinstance(admitted, NotInMemory):
+            return admitted
+        async with self._one_waiting_on_state:
+            admitted = self.admit_from_memory(credential, needed, client)
+            if not isinstance(admitted, NotInMemory):
+                return admitted
+            return await anyio.to_thread.run_sync(self.admit, credential, needed, client)
+
+    def admit_from_memory(
+        self, credential: str | None, needed: frozenset[str], client: str
+    ) -> ApiKey | NotInMemory | None:
+        """The caller's key (None: anonymous) when memory alone admits the request; raises AccessDenied when
+        memory alone refuses it; NOT_IN_MEMORY otherwise. Never blocks, so it is safe on the event loop."""
+        _check_declared(needed)
+        if credential is None:
+            self._authorise_anonymous(needed)
+            return None if self._spend_leased(f"addr:{client}") else NOT_IN_MEMORY
+        key = self._cached_key(credential)
         if key is None:
-            return None, Denial(401, "the API key is unknown, malformed or revoked")
-        if scope not in key.scopes and "admin" not in key.scopes:
-            return key, Denial(
-                403, f"key {key.key_id} has scopes {', '.join(sorted(key.scopes))}; this endpoint needs {scope!r}"
-            )
-        with self._lock:
-            bucket = self._buckets.setdefault(key.key_id, TokenBucket(key.rate_per_minute))
-            wait = bucket.take()
-        if wait > 0:
-            return key, Denial(
-                429, f"key {key.key_id} is limited to {key.rate_per_minute} requests a minute", math.ceil(wait)
-            )
-        used = self.state.count_request(key.key_id)
-        if used > key.monthly_quota:
-            return key, Denial(
+            return NOT_IN_MEMORY
+        self._authorise(key, needed)
+        return key if self._spend_leased(f"key:{key.key_id}") else NOT_IN_MEMORY
+
+    def admit(self, credential: str | None, needed: frozenset[str], client: str) -> ApiKey | None:
+        """The caller's key (None: anonymous) once the request may go; raises AccessDenied (401, 403, 429).
+        May read and write the state, which can wait on another process's lock: call it from a worker thread."""
+        _check_declared(needed)
+        # One visit to the state at a time (they would queue on its connection anyway): requests that ran out
+        # of memory together then find the key cached and a lease taken by the first of them.
+        with self._visiting_state:
+            return self._admit(credential, needed, client)
+
+    def _admit(self, credential: str | None, needed: frozenset[str], client: str) -> ApiKey | None:
+        if credential is None:
+            self._authorise_anonymous(needed)
+            per_minute = self.anonymous_rate_per_minute
+            refused = self._spend(f"addr:{client}", per_minute, None)
+            if refused is not None:
+                raise AccessDenied(
+                    429,
+                    f"callers without a key are limited to {per_minute:,} requests a minute from one address "
+                    f"({client}); an API key has a limit of its own",
+                    refused.wait_seconds,
+                )
+            return None
+        key = self._cached_key(credential) or self._authenticate(credential)
+        self._authorise(key, needed)
+        refused = self._spend(f"key:{key.key_id}", key.rate_per_minute, (key.key_id, key.monthly_quota))
+        if refused is not None and refused.over_quota:
+            raise AccessDenied(
                 429,
                 f"key {key.key_id} has used its monthly quota of {key.monthly_quota:,} requests",
                 _seconds_to_next_month(),
             )
-        return key, None
+        if refused is not None:
+            raise AccessDenied(
+                429, f"key {key.key_id} is limited to {key.rate_per_minute:,} requests a minute", refused.wait_seconds
+            )
+        return key
 
+    def close(self) -> None:
+        """Hand back the requests leased and not made, so the state's counts are exact once this worker stops."""
+        with self._visiting_state, self._lock:
+            leases, self._leases = self._leases, {}
+        for subject, lease in leases.items():
+            if lease.remaining > 0:
+                self.state.take_allowance(subject, lease.per_minute, 0, lease.quota, lease.remaining, lease.month)
 
-def bearer_token(headers: dict[bytes, bytes]) -> str | None:
-    authorization = headers.get(b"authorization", b"").decode("latin-1").strip()
-    if authorization.lower().startswith("bearer "):
-        return authorization[7:].strip() or None
-    api_key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
-    return api_key or None
+    # --- who the caller is, and what it may do ---------------------------------------------------------
+
+    def _cached_key(self, credential: str) -> ApiKey | None:
+        if self.state.revocations != self._revocations_seen:
+            with self._lock:
+                self._revocations_seen = self.state.revocations
+                self._keys.clear()
+            return None
+        cached = self._keys.get(_digest(credential))
+        if cached is None or cached[1] < time.monotonic():
+            return None
+        return cached[0]
+
+    def _authenticate(self, credential: str) -> ApiKey:
+        revocations = self.state.revocations
+        key = self.state.authenticate(credential)
+        if key is None:
+            raise AccessDenied(401, "the API key is unknown, malformed or revoked")
+        with self._lock:
+            # Not cached when a revoke landed meanwhile: it may have been this key's.
+            if self.key_cache_seconds > 0 and self.state.revocations == revocations:
+                if len(self._keys) >= MAX_CACHED_KEYS:
+                    self._keys.clear()
+                self._keys[_digest(credential)] = (key, time.monotonic() + self.key_cache_seconds)
+        return key
+
+    def _authorise(self, key: ApiKey, needed: frozenset[str]) -> None:
+        if "admin" in key.scopes or needed <= key.scopes:
+            return
+        raise AccessDenied(
+            403, f"key {key.key_id} has scopes {', '.join(sorted(key.scopes))}; this endpoint needs {_scopes(needed)}"
+        )
+
+    def _authorise_anonymous(self, needed: frozenset[str]) -> None:
+        if needed <= self.anonymous_scopes:
+            return
+        raise AccessDenied(
+            401,
+            f"this endpoint needs an API key with scope {_scopes(needed)}: send 'Authorization: Bearer <key>' "
+            "or 'X-API-Key: <key>' (exposure keys create makes one)",
+        )
+
+    # --- rate limits and quotas ------------------------------------------------------------------------
+
+    def _spend_leased(self, subject: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            lease = self._leases.get(subject)
+            if lease is None or lease.remaining <= 0 or lease.expires <= now:
+                return False
+            lease.remaining -= 1
+            return True
+
+    def _spend(self, subject: str, per_minute: int, quota: tuple[str, int] | None) -> Allowance | None:
+        """One request from the subject's lease, or else from its shared bucket: None when it may go, else
+        the refusal. Called under _visiting_state."""
+        if self._spend_leased(subject):
+            return None
+        with self._lock:
+            leftover = self._leases.pop(subject, None)  # expired or spent: what it has left goes back
+        allowance = self.state.take_allowance(
+            subject,
+            per_minute,
+            lease_size(per_minute),
+            quota,
+            leftover.remaining if leftover else 0,
+            leftover.month if leftover else None,
+        )
+        if not allowance.granted:
+            return allowance
+        if allowance.granted > 1:  # this request takes one; the rest are leased (only here, under _visiting_state)
+            lease = _Lease(allowance.granted - 1, per_minute, quota, allowance.month, time.monotonic() + LEASE_SECONDS)
+            with self._lock:
+                self._leases[subject] = lease
+        return None

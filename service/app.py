@@ -4,36 +4,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
-import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scoring.methodology import load_methodology
-from service.access import AccessControl, bearer_token
-from service.errors import PROBLEM_JSON, problem_body, register_error_handlers
+from service.access import AccessControl
+from service.errors import register_error_handlers
 from service.live import LiveHolder
-from service.observability import REQUEST_ID_HEADER, Metrics, configure_logging
+from service.middleware.body_limit import BodyLimitMiddleware
+from service.middleware.pin_snapshot import SNAPSHOT_HEADER, PinSnapshotMiddleware
+from service.middleware.request_log import RequestLogMiddleware
+from service.observability import Metrics, configure_logging
 from service.pages.render import STATIC_DIR, STATIC_URL
 from service.routers import admin, candidates, docs, firms, meta, pages, screen
-from service.settings import Settings
+from service.settings import Settings, package_version
 from service.state import ServiceState
 
 DESCRIPTION = """
 How exposed is a Canadian company to U.S. Immigration and Customs Enforcement (ICE) and the wider Department
 of Homeland Security? Every score comes with its breakdown, and every dollar traces to a USAspending award
 key or a document URL. Every response names the data snapshot it came from (header `X-Exposure-Snapshot`);
-errors are `application/problem+json`. Send an API key as `Authorization: Bearer <key>`.
+errors are `application/problem+json`. Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
 """
-SNAPSHOT_HEADER = "X-Exposure-Snapshot"
-log = logging.getLogger("exposure.http")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -45,7 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         state = ServiceState(settings.state_path)
         app.state.holder = holder
         app.state.service_state = state
-        app.state.access = AccessControl(state, settings.anonymous_scope_set)
+        access = AccessControl(
+            state, settings.anonymous_scope_set, settings.anonymous_rate_per_minute, settings.key_cache_seconds
+        )
+        app.state.access = access
         watcher = asyncio.create_task(holder.watch(settings.refresh_poll_seconds))
         try:
             yield
@@ -53,13 +52,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            app.state.access = None
+            await asyncio.to_thread(access.close)
             holder.close()
             state.close()
             app.state.holder = None
 
     app = FastAPI(
         title="exposure-screen",
-        version="0.3.0",
+        version=package_version(),
         summary="ICE and DHS exposure of Canadian firms, contract by contract",
         description=DESCRIPTION,
         lifespan=lifespan,
@@ -70,7 +71,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.methodology = load_methodology()
     app.state.metrics = Metrics()
     register_error_handlers(app)
-    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
+    # Added innermost first: the request log wraps everything, so every response has its request id.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(PinSnapshotMiddleware)
+    app.add_middleware(RequestLogMiddleware, metrics=app.state.metrics)
     app.include_router(meta.router)
     app.include_router(firms.router)
     app.include_router(screen.router)
@@ -92,125 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         return Response(body, media_type="text/plain; version=0.0.4")
 
-    _document_security(app)
     return app
-
-
-def _document_security(app: FastAPI) -> None:
-    """The contract says how to authenticate and which operations can answer 401, 403 and 429."""
-    plain_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        schema = plain_openapi()
-        schema.setdefault("components", {})["securitySchemes"] = {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "an API key from `exposure keys create`"}
-        }
-        problem = {"$ref": "#/components/schemas/Problem"}
-        for path, operations in schema["paths"].items():
-            if not path.startswith("/v1"):
-                continue
-            for operation in operations.values():
-                operation["security"] = [{"bearer": []}, {}]
-                for status, description in (
-                    ("401", "No API key, or an unknown one"),
-                    ("403", "The key lacks the scope this endpoint needs"),
-                    ("429", "Rate limit or monthly quota reached; see Retry-After"),
-                ):
-                    operation["responses"].setdefault(
-                        status, {"description": description, "content": {PROBLEM_JSON: {"schema": problem}}}
-                    )
-        app.openapi_schema = schema
-        return schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-
-class ServiceMiddleware:
-    """One pass around every request, in plain ASGI (no thread hop): a request id; the snapshot taken once
-    for the whole request (so no response mixes two) and named in a header; the body size limit; API keys,
-    scopes, rate limit and quota; metrics and a JSON log line."""
-
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        headers = dict(scope.get("headers") or [])
-        request_id = headers.get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")[:64] or uuid.uuid4().hex
-        app_state = scope["app"].state
-        holder: LiveHolder | None = getattr(app_state, "holder", None)
-        live = holder.current if holder is not None else None
-        state = scope.setdefault("state", {})
-        state["live"], state["request_id"], state["key_id"] = live, request_id, None
-        extra = [(b"x-request-id", request_id.encode())]
-        if live is not None:
-            extra.append((SNAPSHOT_HEADER.lower().encode(), live.serving.snapshot_id.encode()))
-        status_seen = [500]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                status_seen[0] = message["status"]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        if live is not None:
-            live.acquire()
-        try:
-            denial = self._refusal(scope, headers, app_state)
-            if denial is not None:
-                await denial(scope, receive, send_with_headers)
-            else:
-                await self.app(scope, receive, send_with_headers)
-        finally:
-            if live is not None:
-                live.release()
-            elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            metrics: Metrics | None = getattr(app_state, "metrics", None)
-            if metrics is not None:
-                metrics.observe(route, scope["method"], status_seen[0], elapsed)
-            log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": route,
-                    "status": status_seen[0],
-                    "ms": round(elapsed * 1000, 2),
-                    "key_id": state.get("key_id"),
-                    "snapshot": live.serving.snapshot_id if live else None,
-                },
-            )
-
-    def _refusal(self, scope: Scope, headers: dict[bytes, bytes], app_state: Any) -> JSONResponse | None:
-        length = headers.get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_body_bytes:
-            detail = f"request body of {int(length):,} bytes; at most {self.max_body_bytes:,}"
-            return JSONResponse(problem_body(413, detail, scope["path"]), status_code=413, media_type=PROBLEM_JSON)
-        access: AccessControl | None = getattr(app_state, "access", None)
-        if access is None:
-            return None
-        key, denial = access.check(scope["method"], scope["path"], bearer_token(headers))
-        scope["state"]["key_id"] = key.key_id if key else None
-        if denial is None:
-            return None
-        response = JSONResponse(
-            problem_body(denial.status, denial.detail, scope["path"]),
-            status_code=denial.status,
-            media_type=PROBLEM_JSON,
-        )
-        if denial.retry_after is not None:
-            response.headers["Retry-After"] = str(denial.retry_after)
-        if denial.status == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="exposure-screen"'
-        return response
 
 
 def openapi_document() -> dict[str, Any]:

@@ -1,20 +1,78 @@
 """Request dependencies, as Annotated aliases. The snapshot comes from the request, taken once when it
-started (see service.app.ServiceMiddleware), so one request never sees two snapshots."""
+started (see service.middleware.pin_snapshot), so one request never sees two snapshots.
+
+Access is a Security dependency each router declares with the scope it needs, `dependencies=[access("read")]`
+on the router or a `ReadKeyDep` / `ScreenKeyDep` / `AdminKeyDep` parameter where the endpoint wants the key;
+a test checks that every /v1 route declares one. The key is read by FastAPI's own security classes, so the
+OpenAPI contract documents both ways of sending it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.params import Security as SecurityParam
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
 from scoring.methodology import Methodology
+from service.access import AccessControl
 from service.db import Cursor
-from service.errors import ApiError
+from service.errors import PROBLEM_JSON, ApiError
 from service.live import Live
+from service.models import Problem
 from service.settings import Settings
 from service.snapshot import ServingSnapshot
-from service.state import ServiceState
+from service.state import ApiKey, ServiceState
+
+Scope = Literal["read", "screen", "admin"]
+
+bearer_scheme = HTTPBearer(
+    scheme_name="bearer",
+    description="an API key from `exposure keys create`, sent as `Authorization: Bearer <key>`",
+    auto_error=False,
+)
+api_key_scheme = APIKeyHeader(
+    name="X-API-Key", scheme_name="apiKey", description="the same API key, sent as `X-API-Key: <key>`", auto_error=False
+)
+
+
+async def authorised_key(
+    request: Request,
+    security_scopes: SecurityScopes,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    api_key: Annotated[str | None, Depends(api_key_scheme)],
+) -> ApiKey | None:
+    """The caller's key (None: anonymous, where the operator allows it) once it may make this request: known
+    and live, holding the route's scopes, within its rate limit and monthly quota. Raises AccessDenied."""
+    control: AccessControl | None = getattr(request.app.state, "access", None)
+    if control is None:
+        raise ApiError(503, "the service is starting; try again in a moment")
+    credential = (bearer.credentials.strip() if bearer is not None else (api_key or "").strip()) or None
+    needed = frozenset(security_scopes.scopes)
+    client = request.client.host if request.client is not None else "unknown"
+    key = await control.admit_on_loop(credential, needed, client)  # SQLite only ever on a worker thread
+    request.state.key_id = key.key_id if key is not None else None  # for the access log
+    return key
+
+
+def access(scope: Scope) -> SecurityParam:
+    """The access dependency for a router's or a route's `dependencies=[...]`."""
+    dependency: SecurityParam = Security(authorised_key, scopes=[scope])
+    return dependency
+
+
+def _denial(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
+# The answers access may give, for the `responses=` of a router or route that declares it.
+ACCESS_DENIALS: dict[int | str, dict[str, Any]] = {
+    401: _denial("No API key where one is needed, or an unknown or revoked one"),
+    403: _denial("The key lacks the scope this endpoint needs"),
+    429: _denial("Rate limit or monthly quota reached; see Retry-After"),
+}
 
 
 async def get_settings(request: Request) -> Settings:
@@ -59,3 +117,6 @@ LiveDep = Annotated[Live, Depends(get_live)]
 ServingDep = Annotated[ServingSnapshot, Depends(get_serving)]
 MethodologyDep = Annotated[Methodology, Depends(get_methodology)]
 StateDep = Annotated[ServiceState, Depends(get_state)]
+ReadKeyDep = Annotated[ApiKey | None, access("read")]
+ScreenKeyDep = Annotated[ApiKey | None, access("screen")]
+AdminKeyDep = Annotated[ApiKey | None, access("admin")]

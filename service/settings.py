@@ -36,6 +36,19 @@ class Settings(BaseSettings):
     anonymous_scopes: str = Field(
         default="", description="scopes callers without a key get: '' (none), 'read', or 'read,screen'"
     )
+    anonymous_rate_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="requests a minute one client address may make without a key (when anonymous_scopes allows "
+        "any), shared by every worker",
+    )
+    key_cache_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=60,
+        description="how long a worker trusts a key it authenticated; a key revoked by another process (exposure "
+        "keys revoke) stops working within this time",
+    )
     refresh_poll_seconds: float = Field(default=2.0, gt=0, description="how often to look for a refreshed snapshot")
     log_level: str = Field(default="INFO")
     screen_max_items: int = Field(default=10_000, ge=1, le=100_000)

@@ -1,7 +1,10 @@
 """The service's own writable state, in a small SQLite file beside the read-only DuckDB snapshot: the record
-of every screening (returned later byte for byte), the API keys (hashed) and their monthly usage.
+of every screening (returned later byte for byte), the API keys (hashed), their monthly usage, and the rate
+limit buckets of keys and anonymous client addresses.
 
-SQLite in WAL mode lets several server workers and the `exposure keys` command share it safely.
+SQLite in WAL mode lets several server workers and the `exposure keys` command share it safely: a key's rate
+and quota are one allowance however many workers serve it. Every method blocks (on disk, or on another
+process's write lock), so the server calls them from worker threads, never on its event loop.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import hmac
 import secrets
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +48,14 @@ CREATE TABLE IF NOT EXISTS key_usage (
     requests  INTEGER NOT NULL,
     PRIMARY KEY (key_id, month)
 );
+CREATE TABLE IF NOT EXISTS rate_buckets (
+    subject  TEXT PRIMARY KEY,             -- key:<key_id> or addr:<client address>
+    tokens   REAL NOT NULL,                -- requests that may go now; holds at most a minute's allowance
+    stamp    REAL NOT NULL                 -- unix time tokens was last brought up to date
+);
 """
+# A bucket left alone this long has refilled, so deleting its row (a missing row is a full bucket) loses nothing.
+IDLE_BUCKET_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,16 @@ class ApiKey:
     monthly_quota: int
     created_at: str
     revoked_at: str | None
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What one visit to a bucket gave: `granted` requests, already counted against the key's quota."""
+
+    granted: int
+    month: str  # the month they were counted in, for handing back any left unused
+    wait_seconds: float = 0.0  # none granted by the rate: until one more may go
+    over_quota: bool = False  # none granted because the month's quota is used up
 
 
 def _hash(secret: str) -> str:
@@ -74,6 +95,8 @@ class ServiceState:
         self._con.execute("PRAGMA synchronous=NORMAL")
         self._con.executescript(SCHEMA)
         self._lock = threading.Lock()
+        self._pruned_at = 0.0
+        self.revocations = 0  # keys revoked through this object, so caches of keys can drop theirs at once
 
     def close(self) -> None:
         self._con.close()
@@ -145,6 +168,7 @@ class ServiceState:
                 "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL",
                 (datetime.now(UTC).isoformat(), key_id),
             )
+            self.revocations += 1
         return cursor.rowcount == 1
 
     def authenticate(self, token: str) -> ApiKey | None:
@@ -163,13 +187,69 @@ class ServiceState:
             return None
         return ApiKey(row[0], row[1], frozenset(row[2].split(",")), row[3], row[4], row[5], row[6])
 
-    def count_request(self, key_id: str) -> int:
-        """Count one request against this month's quota; returns the month's total so far."""
-        month = _month()
+    # --- rate limits and quotas -------------------------------------------------------------------------
+
+    def take_allowance(
+        self,
+        subject: str,
+        per_minute: int,
+        want: int,
+        quota: tuple[str, int] | None = None,
+        unused: int = 0,
+        unused_month: str | None = None,
+    ) -> Allowance:
+        """Up to `want` requests for `subject` from its token bucket (a minute's allowance, refilled continuously)
+        and, when `quota` (key id, requests a month) is given, counted against the key's month: one short write
+        transaction, shared by every process on this file. `unused` requests granted earlier and not made are
+        handed back first (to the bucket and, for a key, to the month they were counted in).
+
+        As before the bucket was shared: a request the rate refuses is not counted; one the quota refuses is
+        counted (it was made) and spends its token."""
+        now, month = time.time(), _month()
+        rate = per_minute / 60.0
         with self._lock:
-            row = self._con.execute(
-                "INSERT INTO key_usage VALUES (?, ?, 1) ON CONFLICT (key_id, month) "
-                "DO UPDATE SET requests = requests + 1 RETURNING requests",
-                (key_id, month),
-            ).fetchone()
-        return int(row[0])
+            con = self._con
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                row = con.execute("SELECT tokens, stamp FROM rate_buckets WHERE subject = ?", (subject,)).fetchone()
+                refilled = per_minute if row is None else row[0] + max(0.0, now - row[1]) * rate
+                tokens = min(float(per_minute), refilled + unused)
+                granted = min(want, int(tokens))
+                over_quota = False
+                if quota is not None:
+                    key_id, monthly = quota
+                    if unused and unused_month is not None:
+                        con.execute(
+                            "UPDATE key_usage SET requests = max(0, requests - ?) WHERE key_id = ? AND month = ?",
+                            (unused, key_id, unused_month),
+                        )
+                    if granted:
+                        used_row = con.execute(
+                            "SELECT requests FROM key_usage WHERE key_id = ? AND month = ?", (key_id, month)
+                        ).fetchone()
+                        used = int(used_row[0]) if used_row else 0
+                        over_quota = used >= monthly
+                        counted = 1 if over_quota else min(granted, monthly - used)
+                        granted = 0 if over_quota else counted
+                        tokens -= counted
+                        con.execute(
+                            "INSERT INTO key_usage VALUES (?, ?, ?) ON CONFLICT (key_id, month) "
+                            "DO UPDATE SET requests = requests + excluded.requests",
+                            (key_id, month, counted),
+                        )
+                else:
+                    tokens -= granted
+                con.execute(
+                    "INSERT INTO rate_buckets VALUES (?, ?, ?) ON CONFLICT (subject) "
+                    "DO UPDATE SET tokens = excluded.tokens, stamp = excluded.stamp",
+                    (subject, tokens, now),
+                )
+                if now - self._pruned_at > IDLE_BUCKET_SECONDS:
+                    con.execute("DELETE FROM rate_buckets WHERE stamp < ?", (now - IDLE_BUCKET_SECONDS,))
+                    self._pruned_at = now
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        wait = 0.0 if granted or over_quota else (1.0 - tokens) / rate if rate else 60.0
+        return Allowance(granted, month, wait, over_quota)

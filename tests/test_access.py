@@ -1,16 +1,27 @@
-"""API keys: hashed, scoped, rate limited and under a monthly quota; anonymous access only as configured."""
+"""API keys: hashed, scoped, rate limited and under a monthly quota shared by every worker; anonymous access
+only as configured, and limited per address; every /v1 route declares the scope it needs."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import re
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
 
+from service.access import AccessControl, AccessDenied, NotInMemory, lease_size
 from service.app import create_app
 from service.cli import main
+from service.deps import authorised_key
 from service.settings import Settings
 from service.state import ServiceState
 from tests.conftest import build_store
@@ -117,3 +128,155 @@ def test_keys_cli(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", str(db), "keys", "revoke", key_id]) == 0
     assert main(["--db", str(db), "keys", "revoke", key_id]) == 1
     assert main(["--db", str(db), "keys", "create", "--name", "x", "--scopes", "root"]) == 1
+
+
+# --- every route declares its access; the key may come in either header ---------------------------------
+
+
+def _access_declarations(dependant: Dependant) -> int:
+    return sum((d.call is authorised_key) + _access_declarations(d) for d in dependant.dependencies)
+
+
+def _api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):  # newer FastAPI keeps an included router whole, as one route
+            yield from _api_routes(route.original_router.routes)
+
+
+def test_every_v1_route_declares_exactly_one_access_dependency_with_a_scope() -> None:
+    app = create_app(Settings())
+    document = app.openapi()
+    routes = list(_api_routes(app.routes))
+    v1_routes = [r for r in routes if r.path.startswith("/v1")]
+    assert len(v1_routes) >= 10
+    for route in v1_routes:
+        assert _access_declarations(route.dependant) == 1, f"{route.path} declares no access, or twice"
+        for method in route.methods or ():
+            operation = document["paths"][route.path][method.lower()]
+            scopes = {scope for requirement in operation["security"] for scope in next(iter(requirement.values()))}
+            assert len(scopes) == 1 and scopes <= {"read", "screen", "admin"}, f"{method} {route.path}: {scopes}"
+            assert {"401", "403", "429"} <= set(operation["responses"]), f"{method} {route.path}"
+    # The HTML pages show what GET /v1/firms serves, so they need what it needs; health, metrics and docs are open.
+    page_paths = {"/", "/checks", "/checks/{record_id}", "/firms", "/firms/{firm_id}"}
+    pages = [r for r in routes if r.path in page_paths]
+    assert {r.path for r in pages} == page_paths and all(_access_declarations(r.dependant) >= 1 for r in pages)
+    open_routes = [r for r in routes if not r.path.startswith("/v1") and r.path not in page_paths]
+    assert {r.path for r in open_routes} >= {"/healthz", "/readyz", "/metrics", "/docs", "/redoc"}
+    assert all(_access_declarations(r.dependant) == 0 for r in open_routes)
+    assert set(document["components"]["securitySchemes"]) == {"bearer", "apiKey"}
+
+
+def test_every_v1_operation_refuses_a_caller_without_a_key(locked: tuple[TestClient, ServiceState]) -> None:
+    client, _ = locked
+    for path, operations in client.get("/openapi.json").json()["paths"].items():
+        if not path.startswith("/v1"):
+            continue
+        url = re.sub(r"\{[^}]+\}", "0" * 32, path)
+        for method in operations:
+            response = client.request(method, url, json={} if method == "post" else None)
+            assert response.status_code == 401, f"{method.upper()} {path}: {response.status_code}"
+
+
+def test_the_key_may_be_sent_as_x_api_key(locked: tuple[TestClient, ServiceState]) -> None:
+    client, state = locked
+    _, token = state.create_key("header", ["read"], 1000, 1000)
+    assert client.get("/v1/firms/roshel", headers={"X-API-Key": token}).status_code == 200
+    assert client.get("/v1/firms/roshel", headers={"X-API-Key": "es_nope_nope"}).status_code == 401
+
+
+def test_the_key_check_and_the_counting_never_run_on_the_event_loop(locked: tuple[TestClient, ServiceState]) -> None:
+    client, state = locked
+    _, token = state.create_key("threads", ["read", "screen"], 3, 1000)
+    on_loop: list[str] = []
+
+    def watched(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with contextlib.suppress(RuntimeError):  # raised when no event loop runs in this thread
+                asyncio.get_running_loop()
+                on_loop.append(name)
+            return method(*args, **kwargs)
+
+        return call
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("authenticate", "take_allowance", "save_screening"):
+            patch.setattr(state, name, watched(name, getattr(state, name)))
+        statuses = [client.get("/v1/agencies", headers=bearer(token)).status_code for _ in range(4)]
+        client.post("/v1/screen", json={"items": []}, headers=bearer("es_unknown_key"))
+    assert statuses == [200, 200, 200, 429] and on_loop == []
+
+
+# --- limits shared by every worker -------------------------------------------------------------------------
+
+READ = frozenset({"read"})
+
+
+def test_two_workers_share_one_keys_rate_and_quota(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    states = [ServiceState(path), ServiceState(path)]
+    workers = [AccessControl(state, frozenset(), anonymous_rate_per_minute=120) for state in states]
+    _, slow = states[0].create_key("four a minute", ["read"], 4, 1000)
+    assert all(workers[i % 2].admit(slow, READ, "10.0.0.1") for i in range(4))
+    for worker in workers:
+        with pytest.raises(AccessDenied) as refused:
+            worker.admit(slow, READ, "10.0.0.1")
+        assert refused.value.status == 429 and int(refused.value.headers["Retry-After"]) >= 1
+
+    _, capped = states[1].create_key("three a month", ["read"], 6000, 3)
+    admitted = 0
+    for i in range(8):
+        with contextlib.suppress(AccessDenied):
+            admitted += workers[i % 2].admit(capped, READ, "10.0.0.1") is not None
+    assert admitted == 3
+    for state in states:
+        state.close()
+
+
+def test_requests_leased_and_not_made_are_handed_back(tmp_path: Path) -> None:
+    state = ServiceState(tmp_path / "state.sqlite")
+    worker = AccessControl(state, frozenset(), anonymous_rate_per_minute=120)
+    key, token = state.create_key("busy", ["read"], 60_000, 1_000_000)
+    from_memory = 0
+    for _ in range(5):
+        answer = worker.admit_from_memory(token, READ, "10.0.0.1")
+        if isinstance(answer, NotInMemory):
+            answer = worker.admit(token, READ, "10.0.0.1")
+        else:
+            from_memory += 1
+        assert answer == key
+    assert from_memory == 4  # the first took a batch from the state; the next four needed no visit
+    assert {k.key_id: used for k, used in state.api_keys()}[key.key_id] == lease_size(60_000)
+    worker.close()
+    assert {k.key_id: used for k, used in state.api_keys()}[key.key_id] == 5
+    state.close()
+
+
+def test_a_revoke_by_another_process_takes_effect_within_the_cache_time(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    serving, command_line = ServiceState(path), ServiceState(path)
+    worker = AccessControl(serving, frozenset(), anonymous_rate_per_minute=120, key_cache_seconds=0.2)
+    key, token = serving.create_key("leaving", ["read"], 1000, 1000)
+    assert worker.admit(token, READ, "10.0.0.1") == key
+    assert command_line.revoke(key.key_id)
+    time.sleep(0.25)
+    with pytest.raises(AccessDenied) as refused:
+        worker.admit(token, READ, "10.0.0.1")
+    assert refused.value.status == 401
+    serving.close()
+    command_line.close()
+
+
+def test_anonymous_callers_are_limited_per_address(db: Path) -> None:
+    settings = Settings(db=db, anonymous_scopes="read", anonymous_rate_per_minute=2)
+    with TestClient(create_app(settings), client=("192.0.2.1", 5000)) as client:
+        assert [client.get("/v1/agencies").status_code for _ in range(2)] == [200, 200]
+        limited = client.get("/v1/agencies")
+        assert limited.status_code == 429 and limited.headers["content-type"].startswith(PROBLEM)
+        assert "without a key" in limited.json()["detail"] and 1 <= int(limited.headers["Retry-After"]) <= 60
+        state: ServiceState = client.app.state.service_state  # type: ignore[attr-defined]
+        _, token = state.create_key("own limit", ["read"], 1000, 1000)
+        assert client.get("/v1/agencies", headers=bearer(token)).status_code == 200
+    with TestClient(create_app(settings), client=("192.0.2.2", 5000)) as elsewhere:
+        assert elsewhere.get("/v1/agencies").status_code == 200

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from service.deps import StateDep
+from service.deps import ACCESS_DENIALS, StateDep, access
 from service.models import Problem
 
-router = APIRouter(prefix="/v1/admin", tags=["admin"])
+router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[access("admin")], responses=ACCESS_DENIALS)
 
 
 class KeyUsage(BaseModel):

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from service.deps import CursorDep, ServingDep
+from service.deps import ACCESS_DENIALS, CursorDep, ServingDep, access
 from service.models import ListOf, Problem, ReviewCandidate
 from service.queries import candidates as queries
 
-router = APIRouter(tags=["review"])
+router = APIRouter(tags=["review"], dependencies=[access("read")], responses=ACCESS_DENIALS)
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: {
         "model": Problem,

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from scoring.methodology import Tier
 from service import exports, pagination
-from service.deps import CursorDep, LiveDep, ServingDep, SettingsDep, get_serving
+from service.deps import ACCESS_DENIALS, CursorDep, LiveDep, ServingDep, SettingsDep, access, get_serving
 from service.errors import ApiError
 from service.live import Live
 from service.models import ContributionPage, FirmHistory, FirmList, FirmProfile, FirmSummary, Problem
@@ -19,7 +19,7 @@ from service.queries import firms, profiles
 from service.settings import Settings
 from service.snapshot import ServingSnapshot
 
-router = APIRouter(prefix="/v1/firms", tags=["firms"])
+router = APIRouter(prefix="/v1/firms", tags=["firms"], dependencies=[access("read")], responses=ACCESS_DENIALS)
 
 Sort = Literal[
     "score", "-score", "name", "-name", "obligated", "-obligated", "ice", "-ice", "cbp", "-cbp", "weighted", "-weighted"
@@ -169,7 +169,7 @@ async def list_firms(
     responses={404: _problem("No such firm"), **ERRORS},
     summary="One firm: identifiers, subsidiaries, score breakdown and the records behind it",
 )
-async def get_firm(  # the hot path: async, no dependencies, a dict lookup of prebuilt JSON
+async def get_firm(  # the hot path: async, only the access dependency, a dict lookup of prebuilt JSON
     request: Request,
     firm_id: Annotated[str, Path(max_length=200, description="the firm id from GET /v1/firms", examples=["roshel"])],
 ) -> Response:

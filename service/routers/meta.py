@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from service.deps import CursorDep, MethodologyDep, ServingDep
+from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access
 from service.errors import ApiError
 from service.models import Agency, Health, ListOf, MethodologyDocument, Problem, Ready, Source
 from service.queries import meta as queries
@@ -40,7 +40,13 @@ def readyz(request: Request) -> Ready:
     return Ready(status="ready", snapshot_id=serving.snapshot_id, snapshot=serving.snapshot)
 
 
-@router.get("/v1/methodology", response_model=MethodologyDocument, summary="The scoring methodology and its version")
+@router.get(
+    "/v1/methodology",
+    response_model=MethodologyDocument,
+    summary="The scoring methodology and its version",
+    dependencies=[access("read")],
+    responses=ACCESS_DENIALS,
+)
 def methodology(methodology: MethodologyDep, serving: ServingDep) -> MethodologyDocument:
     # Checked when loaded; built without re-validating its rule tables on every request.
     return MethodologyDocument.model_construct(
@@ -51,8 +57,9 @@ def methodology(methodology: MethodologyDep, serving: ServingDep) -> Methodology
 @router.get(
     "/v1/agencies",
     response_model=ListOf[Agency],
-    responses=QUERY_UNAVAILABLE,
     summary="The DHS agencies, with the exposure scored to each",
+    dependencies=[access("read")],
+    responses={**QUERY_UNAVAILABLE, **ACCESS_DENIALS},
 )
 def agencies(cursor: CursorDep, serving: ServingDep) -> ListOf[Agency]:
     rows = queries.agencies(cursor, serving.snapshot)
@@ -62,8 +69,9 @@ def agencies(cursor: CursorDep, serving: ServingDep) -> ListOf[Agency]:
 @router.get(
     "/v1/sources",
     response_model=ListOf[Source],
-    responses=QUERY_UNAVAILABLE,
     summary="Every file loaded: publisher, licence, counts",
+    dependencies=[access("read")],
+    responses={**QUERY_UNAVAILABLE, **ACCESS_DENIALS},
 )
 def sources(cursor: CursorDep, serving: ServingDep) -> ListOf[Source]:
     rows = queries.sources(cursor)

@@ -12,15 +12,14 @@ from dataclasses import dataclass, replace
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from scoring.methodology import TIER_NAMES, Methodology
 from service import pagination
-from service.access import AccessControl, bearer_token
-from service.deps import CursorDep, MethodologyDep, ServingDep, SettingsDep, StateDep
+from service.deps import CursorDep, MethodologyDep, ReadKeyDep, ServingDep, SettingsDep, StateDep, access
 from service.errors import ApiError
 from service.models import ScreenItem, ScreenPolicy
 from service.pages import records
@@ -32,25 +31,10 @@ from service.queries import meta
 
 # The pages show what GET /v1/firms serves, so they ask exactly what it asks. Access is checked by path in the
 # middleware, which guards /v1 only; here the same AccessControl is asked about the firms API's own path.
-FIRMS_API = ("GET", "/v1/firms")
 RECORD_ID = re.compile(r"[0-9a-f]{32}")
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 FORM_FIELDS = ("name", "bn", "uei", "max_tier")
 FIELD_LIMITS = {"name": 500, "bn": 40, "uei": 40, "max_tier": 20}
-
-
-async def require_read(request: Request) -> None:
-    access: AccessControl | None = getattr(request.app.state, "access", None)
-    if access is None:
-        return
-    key, denial = access.check(*FIRMS_API, bearer_token(dict(request.scope["headers"])))
-    request.state.key_id = key.key_id if key else None
-    if denial is None:
-        return
-    headers = {"Retry-After": str(denial.retry_after)} if denial.retry_after is not None else {}
-    if denial.status == 401:
-        headers["WWW-Authenticate"] = 'Bearer realm="exposure-screen"'
-    raise HTTPException(denial.status, denial.detail, headers=headers or None)
 
 
 def category_labels(methodology: Methodology) -> dict[str, str]:
@@ -72,7 +56,8 @@ MessagesDep = Annotated[Messages, Depends(page_messages)]
 # The orders a person picks from on the list page (the API takes every field both ways).
 PAGE_SORTS = ("-score", "score", "name", "-obligated", "-ice", "-cbp")
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(require_read)])
+# The pages read what GET /v1/firms serves, so they need what it needs: scope read (or anonymous read).
+router = APIRouter(include_in_schema=False, dependencies=[access("read")])
 
 
 @dataclass(frozen=True)
@@ -128,6 +113,7 @@ async def make_check(
     methodology: MethodologyDep,
     store: StateDep,
     cursor: CursorDep,
+    key: ReadKeyDep,
 ) -> Response:
     """Run the check, keep it, and send the browser to its permanent record (POST, then redirect, then GET)."""
     form = await _form_fields(request)
@@ -148,7 +134,7 @@ async def make_check(
         field = result.error.field.rsplit(".", 1)[-1]
         label = t(f"form.{field}") if t.has(f"form.{field}") else field
         return _form_page(request, t, form, [t("form.error_field", field=label, detail=result.error.detail)], 422)
-    await run_in_threadpool(records.save, store, record, getattr(request.state, "key_id", None))
+    await run_in_threadpool(records.save, store, record, key.key_id if key is not None else None)
     request.app.state.metrics.screened_items.inc(1)
     address = request.url_for("check_record", record_id=record.screening_id).include_query_params(lang=t.language)
     return RedirectResponse(f"{address.path}?{address.query}", status_code=303)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from service.deps import MethodologyDep, ServingDep, SettingsDep, StateDep
+from service.deps import ACCESS_DENIALS, MethodologyDep, ScreenKeyDep, ServingDep, SettingsDep, StateDep, access
 from service.errors import ApiError
 from service.evidence import strongest_evidence
 from service.models import Contribution, Evidence, Problem, ScreeningResponse, ScreenItem, ScreenRequest, VendorCheck
@@ -32,6 +32,7 @@ def require_json(content_type: Annotated[str | None, Header(include_in_schema=Fa
     "/v1/screen",
     response_model=ScreeningResponse,
     responses={
+        **ACCESS_DENIALS,
         413: _problem("More items than allowed"),
         415: _problem("Body is not JSON"),
         422: _problem("An item or the policy is invalid (the detail names it)"),
@@ -42,6 +43,7 @@ def require_json(content_type: Annotated[str | None, Header(include_in_schema=Fa
 )
 def screen_items(
     request: Request,
+    key: ScreenKeyDep,
     body: ScreenRequest,
     serving: ServingDep,
     methodology: MethodologyDep,
@@ -67,7 +69,7 @@ def screen_items(
         serving.snapshot_id,
         serving.snapshot.methodology_version,
         len(results),
-        request.state.key_id,
+        key.key_id if key is not None else None,
         payload,
     )
     request.app.state.metrics.screened_items.inc(len(results))
@@ -77,7 +79,8 @@ def screen_items(
 @router.get(
     "/v1/screenings/{screening_id}",
     response_model=ScreeningResponse,
-    responses={404: _problem("No such screening")},
+    responses={**ACCESS_DENIALS, 404: _problem("No such screening")},
+    dependencies=[access("screen")],
     summary="A past screening, exactly as it was answered, with the snapshot and methodology it used",
 )
 def get_screening(
@@ -93,7 +96,12 @@ def get_screening(
 @router.get(
     "/v1/vendor-check",
     response_model=VendorCheck,
-    responses={422: _problem("No vendor given, or an invalid identifier"), 503: _problem("No data snapshot")},
+    responses={
+        **ACCESS_DENIALS,
+        422: _problem("No vendor given, or an invalid identifier"),
+        503: _problem("No data snapshot"),
+    },
+    dependencies=[access("read")],
     summary="One vendor for a procurement office: the match, the verdict and the three strongest evidence items",
 )
 def vendor_check(
