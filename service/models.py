@@ -356,6 +356,7 @@ class ScreenResult(BaseModel):
     tried: list[str] = Field(default_factory=list, description="each field tried, and what it found")
     coverage: Coverage | None = None
     error: ItemError | None = None
+    input: ScreenItem | None = Field(default=None, description="the holding or vendor as sent")
 
 
 class ScreeningResponse(BaseModel):
@@ -366,6 +367,23 @@ class ScreeningResponse(BaseModel):
     policy: ScreenPolicy
     count: int
     data: list[ScreenResult]
+
+
+class ScreeningListed(BaseModel):
+    screening_id: str
+    created_at: datetime
+    snapshot_id: str
+    methodology_version: str | None
+    items: int = Field(description="holdings or vendors screened")
+
+
+class ScreeningList(BaseModel):
+    """The caller's own screenings, newest first (an admin key sees every one)."""
+
+    data: list[ScreeningListed]
+    count: int = Field(description="every screening the caller may see, on all pages")
+    offset: int
+    next_offset: int | None
 
 
 class VendorCheck(BaseModel):

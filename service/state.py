@@ -59,6 +59,16 @@ IDLE_BUCKET_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
+class ScreeningSummary:
+    screening_id: str
+    created_at: str
+    snapshot_id: str
+    methodology_version: str | None
+    items: int
+    key_id: str | None
+
+
+@dataclass(frozen=True)
 class ApiKey:
     key_id: str
     name: str
@@ -125,6 +135,18 @@ class ServiceState:
                     response,
                 ),
             )
+
+    def screenings(self, key_id: str | None, limit: int, offset: int) -> tuple[list[ScreeningSummary], int]:
+        """The screenings one key made, newest first (key_id None: every screening, for admin)."""
+        where, params = ("WHERE key_id = ?", (key_id,)) if key_id is not None else ("", ())
+        with self._lock:
+            total = self._con.execute(f"SELECT count(*) FROM screenings {where}", params).fetchone()[0]
+            rows = self._con.execute(
+                "SELECT screening_id, created_at, snapshot_id, methodology_version, items, key_id "
+                f"FROM screenings {where} ORDER BY created_at DESC, screening_id LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            ).fetchall()
+        return [ScreeningSummary(*row) for row in rows], int(total)
 
     def screening(self, screening_id: str) -> tuple[bytes, str | None] | None:
         with self._lock:

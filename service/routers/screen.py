@@ -4,28 +4,86 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
+from scoring.methodology import Methodology, Tier
+from service.access import AccessDenied
 from service.deps import ACCESS_DENIALS, MethodologyDep, ScreenKeyDep, ServingDep, SettingsDep, StateDep, access
 from service.errors import ApiError
 from service.evidence import strongest_evidence
-from service.models import Contribution, Evidence, Problem, ScreeningResponse, ScreenItem, ScreenRequest, VendorCheck
+from service.holdings import read_holdings, screening_csv
+from service.models import (
+    Contribution,
+    Evidence,
+    Problem,
+    ScreeningList,
+    ScreeningListed,
+    ScreeningResponse,
+    ScreenItem,
+    ScreenPolicy,
+    ScreenRequest,
+    VendorCheck,
+)
 from service.screening import DEFAULT_POLICY, screen
+from service.snapshot import ServingSnapshot
+from service.state import ApiKey, ServiceState
 
 router = APIRouter(tags=["screening"])
+CSV_MEDIA = "text/csv; charset=utf-8"
+CSV_MEDIA_TYPES = ("text/csv", "application/csv")
 
 
 def _problem(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
 
 
-def require_json(content_type: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
-    """Runs before the body is parsed, so a form or text body gets a 415, not a 422."""
-    media = (content_type or "").split(";")[0].strip().lower()
-    if media != "application/json" and not media.endswith("+json"):
-        raise ApiError(415, f"send the screening as application/json, not {media or 'no content type'}")
+def _answers_csv(format: str | None, accept: str | None) -> bool:
+    if format is not None:
+        return format == "csv"
+    return any(part.split(";")[0].strip().lower() == "text/csv" for part in (accept or "").split(","))
+
+
+def _policy_from_query(
+    max_score: float | None, max_tier: str | None, agencies: list[str] | None
+) -> ScreenPolicy | None:
+    if max_score is None and max_tier is None and not agencies:
+        return None
+    try:
+        return ScreenPolicy.model_validate({"max_score": max_score, "max_tier": max_tier, "agencies": agencies})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ApiError(422, f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from exc
+
+
+async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenItem], ScreenPolicy | None]:
+    """The items (and the policy, in JSON) from a JSON body, a CSV body or a multipart upload of a CSV."""
+    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        try:
+            body = ScreenRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
+        if len(body.items) > max_items:
+            raise ApiError(413, f"items: {len(body.items):,} sent; at most {max_items:,} per screening")
+        return body.items, body.policy
+    if media in CSV_MEDIA_TYPES:
+        return read_holdings(await request.body(), max_items), None
+    if media == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise ApiError(422, "file: a multipart screening sends the holdings CSV as the part named 'file'")
+        return read_holdings(await upload.read(), max_items), None
+    raise ApiError(
+        415,
+        "send the screening as application/json, text/csv or a multipart/form-data upload, "
+        f"not {media or 'no content type'}",
+    )
 
 
 @router.post(
@@ -33,27 +91,70 @@ def require_json(content_type: Annotated[str | None, Header(include_in_schema=Fa
     response_model=ScreeningResponse,
     responses={
         **ACCESS_DENIALS,
-        413: _problem("More items than allowed"),
-        415: _problem("Body is not JSON"),
-        422: _problem("An item or the policy is invalid (the detail names it)"),
+        200: {"description": "The screening (JSON), or as CSV when asked", "content": {"text/csv": {}}},
+        413: _problem("More items than allowed, or a body over the size limit"),
+        415: _problem("Body is neither JSON, CSV nor a multipart upload"),
+        422: _problem("An item, a line of the file or the policy is invalid (the detail names it)"),
         503: _problem("No data snapshot"),
     },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ScreenRequest"}},
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "ref,name,isin,ticker,exchange\nh-1,Roshel,,,\nh-2,,,TRI,TSX\n",
+                },
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+            },
+        }
+    },
     summary="Screen up to 10,000 holdings or vendors under a policy; the screening is kept for replay",
-    dependencies=[Depends(require_json)],
+    description="Send JSON (`{items, policy}`), or a holdings CSV (columns `ref,name,isin,cusip,lei,ticker,exchange,"
+    "bn,uei,cage`, any subset) as `text/csv` or as the `file` part of a multipart upload, with the policy in the "
+    "query (`max_score`, `max_tier`, `agency`). `Accept: text/csv` or `format=csv` answers in CSV.",
 )
-def screen_items(
+async def screen_items(
     request: Request,
     key: ScreenKeyDep,
-    body: ScreenRequest,
     serving: ServingDep,
     methodology: MethodologyDep,
     store: StateDep,
     settings: SettingsDep,
+    max_score: Annotated[float | None, Query(ge=0, le=100, description="CSV uploads: exclude above this score")] = None,
+    max_tier: Annotated[Tier | None, Query(description="CSV uploads: exclude above this tier")] = None,
+    agency: Annotated[list[str] | None, Query(max_length=50, description="CSV uploads: agencies that count")] = None,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="csv: answer in CSV")] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
-    if len(body.items) > settings.screen_max_items:
-        raise ApiError(413, f"items: {len(body.items):,} sent; at most {settings.screen_max_items:,} per screening")
-    policy = body.policy or DEFAULT_POLICY
-    results = screen(serving, body.items, policy, methodology)
+    items, policy = await _read_request(request, settings.screen_max_items)
+    policy = policy or _policy_from_query(max_score, max_tier, agency) or DEFAULT_POLICY
+    response = await run_in_threadpool(_screen_and_keep, serving, methodology, store, items, policy, key)
+    request.app.state.metrics.screened_items.inc(len(items))
+    if _answers_csv(format, accept):
+        body = await run_in_threadpool(screening_csv, response, items)
+        return Response(body, media_type=CSV_MEDIA, headers={"Vary": "Accept"})
+    return Response(response.model_dump_json().encode(), media_type="application/json", headers={"Vary": "Accept"})
+
+
+def _screen_and_keep(
+    serving: ServingSnapshot,
+    methodology: Methodology,
+    store: ServiceState,
+    items: list[ScreenItem],
+    policy: ScreenPolicy,
+    key: ApiKey | None,
+) -> ScreeningResponse:
+    results = screen(serving, items, policy, methodology)
+    for item, result in zip(items, results, strict=True):
+        result.input = item  # the replay returns what was sent beside what was answered
     response = ScreeningResponse(
         screening_id=uuid.uuid4().hex,
         created_at=datetime.now(UTC),
@@ -63,34 +164,75 @@ def screen_items(
         count=len(results),
         data=results,
     )
-    payload = response.model_dump_json().encode()
     store.save_screening(
         response.screening_id,
         serving.snapshot_id,
         serving.snapshot.methodology_version,
         len(results),
         key.key_id if key is not None else None,
-        payload,
+        response.model_dump_json().encode(),
     )
-    request.app.state.metrics.screened_items.inc(len(results))
-    return Response(payload, media_type="application/json", status_code=200)
+    return response
+
+
+def _visible_to(owner: str | None, key: ApiKey | None) -> bool:
+    """A screening made with a key is that key's (and admin's); one made without a key, whoever holds its id."""
+    return owner is None or (key is not None and (key.key_id == owner or "admin" in key.scopes))
+
+
+@router.get(
+    "/v1/screenings",
+    response_model=ScreeningList,
+    responses={**ACCESS_DENIALS},
+    summary="The caller's own screenings, newest first (an admin key sees every one)",
+)
+def list_screenings(
+    key: ScreenKeyDep,
+    store: StateDep,
+    settings: SettingsDep,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="page size (capped by the server)")] = None,
+    offset: Annotated[int, Query(ge=0, description="screenings to skip")] = 0,
+) -> ScreeningList:
+    if key is None:
+        raise AccessDenied(
+            401, "listing screenings needs the API key that made them: send 'Authorization: Bearer <key>'"
+        )
+    size = min(limit or settings.page_size_default, settings.page_size_max)
+    rows, total = store.screenings(None if "admin" in key.scopes else key.key_id, size, offset)
+    following = offset + len(rows)
+    return ScreeningList(
+        data=[ScreeningListed(**{k: v for k, v in vars(r).items() if k != "key_id"}) for r in rows],
+        count=total,
+        offset=offset,
+        next_offset=following if following < total else None,
+    )
 
 
 @router.get(
     "/v1/screenings/{screening_id}",
     response_model=ScreeningResponse,
-    responses={**ACCESS_DENIALS, 404: _problem("No such screening")},
-    dependencies=[access("screen")],
-    summary="A past screening, exactly as it was answered, with the snapshot and methodology it used",
+    responses={
+        **ACCESS_DENIALS,
+        200: {"description": "The screening as answered (JSON), or as CSV when asked", "content": {"text/csv": {}}},
+        404: _problem("No such screening, or not the caller's"),
+    },
+    summary="A past screening, exactly as it was answered: each input with its answer, the snapshot and methodology",
 )
 def get_screening(
+    key: ScreenKeyDep,
     store: StateDep,
     screening_id: Annotated[str, Path(max_length=64, pattern=r"^[0-9a-f]{32}$")],
+    format: Annotated[Literal["json", "csv"] | None, Query(description="csv: answer in CSV")] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
     found = store.screening(screening_id)
-    if found is None:
-        raise ApiError(404, f"no screening with id {screening_id!r}")
-    return Response(found[0], media_type="application/json")
+    if found is None or not _visible_to(found[1], key):  # another key's screening is not there for this one
+        raise ApiError(404, f"no screening with id {screening_id!r} for this key")
+    if _answers_csv(format, accept):
+        response = ScreeningResponse.model_validate_json(found[0])
+        body = screening_csv(response, [r.input for r in response.data])
+        return Response(body, media_type=CSV_MEDIA, headers={"Vary": "Accept"})
+    return Response(found[0], media_type="application/json", headers={"Vary": "Accept"})
 
 
 @router.get(
