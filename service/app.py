@@ -9,6 +9,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from scoring.methodology import load_methodology
@@ -16,6 +18,7 @@ from service.access import AccessControl
 from service.errors import register_error_handlers
 from service.live import LiveHolder
 from service.middleware.body_limit import BodyLimitMiddleware
+from service.middleware.head import HeadAsGetMiddleware
 from service.middleware.pin_snapshot import SNAPSHOT_HEADER, PinSnapshotMiddleware
 from service.middleware.request_log import RequestLogMiddleware
 from service.observability import Metrics, configure_logging
@@ -30,6 +33,9 @@ of Homeland Security? Every score comes with its breakdown, and every dollar tra
 key or a document URL. Every response names the data snapshot it came from (header `X-Exposure-Snapshot`);
 errors are `application/problem+json`. Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`.
 """
+
+
+GZIP_MINIMUM_BYTES = 1024  # smaller answers gain less than compressing them costs
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -74,6 +80,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added innermost first: the request log wraps everything, so every response has its request id.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(PinSnapshotMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(HeadAsGetMiddleware)
+    if settings.cors_origin_list:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "HEAD", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type", "If-None-Match", "X-Request-ID"],
+            expose_headers=[SNAPSHOT_HEADER, "X-Request-ID", "ETag", "Retry-After"],
+            max_age=600,
+        )
     app.add_middleware(RequestLogMiddleware, metrics=app.state.metrics)
     app.include_router(meta.router)
     app.include_router(firms.router)

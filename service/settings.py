@@ -60,6 +60,16 @@ class Settings(BaseSettings):
         "beside the state database, shared by that host's workers)",
     )
 
+    cors_origins: str = Field(
+        default="",
+        description="browser origins allowed to call the API, comma-separated ('' none, '*' any), e.g. "
+        "https://intranet.example.ca",
+    )
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
     @property
     def state_path(self) -> Path:
         return self.state_db or self.db.with_name("exposure-state.sqlite")

@@ -403,7 +403,7 @@ def test_firm_ids_are_case_insensitive(client: TestClient) -> None:
 
 def test_the_list_varies_by_accept_and_if_none_match_star_is_not_modified(client: TestClient) -> None:
     first = client.get("/v1/firms")
-    assert first.headers["Vary"] == "Accept"
+    assert "Accept" in [v.strip() for v in first.headers["Vary"].split(",")]
     assert client.get("/v1/firms", headers={"If-None-Match": "*"}).status_code == 304
     assert client.get("/v1/firms", headers={"If-None-Match": '"something-else"'}).status_code == 200
 
@@ -420,3 +420,36 @@ def test_a_firms_contributions_are_paged_and_add_up_to_its_score(client: TestCli
     assert len({c["link_id"] for c in pages}) == len(pages)
     assert sum(c["contribution"] for c in pages) == pytest.approx(profile["score"]["weighted_total"], rel=1e-6)
     assert client.get("/v1/firms/nobody/contributions").status_code == 404
+
+
+def test_head_on_get_routes_gives_the_headers_without_a_body(client: TestClient) -> None:
+    for path in ("/v1/firms", "/v1/firms/roshel", "/healthz", "/v1/firms?format=csv"):
+        head, get = client.head(path), client.get(path)
+        assert head.status_code == get.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"], path
+    assert client.head("/v1/firms/nobody").status_code == 404
+
+
+def test_large_answers_are_gzipped_when_asked_and_small_ones_not(client: TestClient) -> None:
+    large = client.get("/v1/firms?limit=500", headers={"Accept-Encoding": "gzip"})
+    assert large.headers["content-encoding"] == "gzip" and large.json()["count"] > 0  # decoded by the client
+    assert "Accept-Encoding" in large.headers["vary"]
+    small = client.get("/healthz", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers
+    plain = client.get("/v1/firms?limit=500", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+
+
+def test_cors_is_off_unless_configured(db: Path) -> None:
+    preflight = {"Origin": "https://intranet.example.ca", "Access-Control-Request-Method": "GET"}
+    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as closed:
+        assert "access-control-allow-origin" not in closed.get("/v1/firms", headers=preflight).headers
+    settings = Settings(db=db, anonymous_scopes="read", cors_origins="https://intranet.example.ca")
+    with TestClient(create_app(settings)) as open_to_one:
+        answer = open_to_one.options("/v1/firms", headers=preflight)
+        assert answer.status_code == 200
+        assert answer.headers["access-control-allow-origin"] == "https://intranet.example.ca"
+        other = open_to_one.get("/v1/firms", headers={"Origin": "https://elsewhere.example"})
+        assert "access-control-allow-origin" not in other.headers
+        got = open_to_one.get("/v1/firms", headers={"Origin": "https://intranet.example.ca"})
+        assert "X-Exposure-Snapshot" in got.headers["access-control-expose-headers"]

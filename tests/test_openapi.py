@@ -76,3 +76,11 @@ def test_no_input_breaks_the_api(served_contract: tuple[schemathesis.BaseSchema,
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
     check()
+
+
+def test_every_reference_in_the_contract_resolves() -> None:
+    import re
+
+    document = openapi_document()
+    named = set(re.findall(r'"#/components/schemas/([^"]+)"', json.dumps(document)))
+    assert named and not named - set(document["components"]["schemas"])

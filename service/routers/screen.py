@@ -36,6 +36,13 @@ from service.state import ApiKey, ServiceState
 router = APIRouter(tags=["screening"])
 CSV_MEDIA = "text/csv; charset=utf-8"
 CSV_MEDIA_TYPES = ("text/csv", "application/csv")
+# The JSON body's schema, inline (the body is parsed by hand, to take CSV too); the models it names (ScreenItem,
+# ScreenPolicy) are in the contract's components through the responses.
+SCREEN_REQUEST_SCHEMA = {
+    k: v
+    for k, v in ScreenRequest.model_json_schema(ref_template="#/components/schemas/{model}").items()
+    if k != "$defs"
+}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -101,7 +108,7 @@ async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenIt
         "requestBody": {
             "required": True,
             "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/ScreenRequest"}},
+                "application/json": {"schema": SCREEN_REQUEST_SCHEMA},
                 "text/csv": {
                     "schema": {"type": "string"},
                     "example": "ref,name,isin,ticker,exchange\nh-1,Roshel,,,\nh-2,,,TRI,TSX\n",
