@@ -388,6 +388,12 @@ class ScreeningList(BaseModel):
 
 class VendorCheck(BaseModel):
     query: dict[str, str]
+    policy: ScreenPolicy = Field(description="the policy the verdict was given under")
+    policy_is_default: bool = Field(description="true when the caller gave no policy and the service's default applied")
+    policy_statement: str = Field(
+        description="the policy in plain words, with the dollars its tier means",
+        examples=["The service's default, because none was chosen: it excludes US$100 million or more weighted."],
+    )
     result: ScreenResult
     evidence: list[Evidence] = Field(description="the three strongest pieces of evidence")
     top_contributions: list[Contribution] = Field(description="the three largest contract links")

@@ -453,3 +453,16 @@ def test_cors_is_off_unless_configured(db: Path) -> None:
         assert "access-control-allow-origin" not in other.headers
         got = open_to_one.get("/v1/firms", headers={"Origin": "https://intranet.example.ca"})
         assert "X-Exposure-Snapshot" in got.headers["access-control-expose-headers"]
+
+
+def test_the_vendor_check_takes_a_policy_and_states_the_default(client: TestClient) -> None:
+    default = client.get("/v1/vendor-check", params={"name": "Roshel"}).json()
+    assert default["policy_is_default"] and default["policy"]["max_tier"] == "high"
+    assert "US$100 million" in default["policy_statement"]  # the default in words and dollars, not field names
+    assert default["result"]["verdict"] == "flag"  # Roshel is high: flagged, not excluded, under the default
+    strict = client.get("/v1/vendor-check", params={"name": "Roshel", "max_tier": "low"}).json()
+    assert not strict["policy_is_default"] and strict["result"]["verdict"] == "exclude"
+    cbp_only = client.get("/v1/vendor-check", params={"name": "Roshel", "max_tier": "low", "agency": "CBP"}).json()
+    assert cbp_only["policy"]["agencies"] == ["CBP"] and cbp_only["result"]["verdict"] != "exclude"  # ICE-only firm
+    bad = client.get("/v1/vendor-check", params={"name": "Roshel", "max_tier": "extreme"})
+    assert bad.status_code == 422

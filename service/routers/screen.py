@@ -29,6 +29,8 @@ from service.models import (
     ScreenRequest,
     VendorCheck,
 )
+from service.pages.i18n import Messages
+from service.pages.present import policy_statement
 from service.screening import DEFAULT_POLICY, screen
 from service.snapshot import ServingSnapshot
 from service.state import ApiKey, ServiceState
@@ -259,11 +261,16 @@ def vendor_check(
     name: Annotated[str | None, Query(max_length=500, examples=["Roshel"])] = None,
     bn: Annotated[str | None, Query(max_length=40, description="Canadian Business Number")] = None,
     uei: Annotated[str | None, Query(max_length=40, description="SAM Unique Entity ID")] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=100, description="exclude above this score")] = None,
+    max_tier: Annotated[Tier | None, Query(description="exclude above this tier (default: high)")] = None,
+    agency: Annotated[list[str] | None, Query(max_length=50, description="only exposure to these agencies")] = None,
 ) -> VendorCheck:
     if not any(v and v.strip() for v in (name, bn, uei)):
         raise ApiError(422, "name: give at least one of name, bn or uei")
     item = ScreenItem(name=name, bn=bn, uei=uei)
-    result = screen(serving, [item], DEFAULT_POLICY, methodology)[0]
+    chosen = _policy_from_query(max_score, max_tier, agency)
+    policy = chosen or DEFAULT_POLICY
+    result = screen(serving, [item], policy, methodology)[0]
     if result.error is not None:
         raise ApiError(422, result.error.detail)
     evidence: list[Evidence] = []
@@ -273,5 +280,12 @@ def vendor_check(
         evidence, contributions = strongest_evidence(serving.profile_models[result.match.firm_id], 3)
     query = {k: v for k, v in (("name", name), ("bn", bn), ("uei", uei)) if v}
     return VendorCheck(
-        query=query, result=result, evidence=evidence, top_contributions=contributions, snapshot=serving.snapshot
+        query=query,
+        policy=policy,
+        policy_is_default=chosen is None,
+        policy_statement=policy_statement(policy, chosen is None, Messages("en", {}), methodology),
+        result=result,
+        evidence=evidence,
+        top_contributions=contributions,
+        snapshot=serving.snapshot,
     )
