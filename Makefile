@@ -20,6 +20,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 ## run: build the database from the bundled data if absent, score it, and serve on http://$(HOST):$(PORT)
 run: $(VENV)/.installed
 	@if [ ! -f "$(DB)" ]; then $(BIN)/exposure --db $(DB) init && $(BIN)/exposure --db $(DB) score; fi
+	@# Anyone on this machine may read; screening needs a key, made once for local use and kept in var/.
+	@if [ ! -f var/local-screen-key.txt ]; then \
+		$(BIN)/exposure --db $(DB) keys create --name local --scopes read,screen \
+			| sed -n 's/^token (shown once; only its hash is kept): //p' > var/local-screen-key.txt; fi
+	@echo "screening key for local use (var/local-screen-key.txt): $$(cat var/local-screen-key.txt)"
 	EXPOSURE_ANONYMOUS_SCOPES=read $(BIN)/exposure --db $(DB) serve --host $(HOST) --port $(PORT)
 
 ## test: set up and run the test suite (CI runs exactly this)
