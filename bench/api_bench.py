@@ -75,11 +75,21 @@ def _exposure(db: Path, *args: str) -> None:
         raise RuntimeError(f"`exposure {' '.join(args)}` failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
 
-def build_database(directory: Path) -> Path:
+def build_database(directory: Path) -> tuple[Path, str]:
+    """A scored database, and the token of a key that may read and screen (sent on every service request, so
+    access checks are on the measured path)."""
     db = directory / "exposure.duckdb"
     _exposure(db, "init")
     _exposure(db, "score", "--as-of", AS_OF)
-    return db
+    from service.settings import Settings
+    from service.state import ServiceState
+
+    state = ServiceState(Settings(db=db).state_path)
+    try:
+        _key, token = state.create_key("bench", ["read", "screen"], 10_000_000, 1_000_000_000)
+    finally:
+        state.close()
+    return db, token
 
 
 def free_port() -> int:
@@ -229,7 +239,7 @@ def parse_wrk(output: str) -> LoadResult:
     )
 
 
-def run_wrk(url: str, config: ApiConfig) -> LoadResult:
+def run_wrk(url: str, config: ApiConfig, headers: dict[str, str]) -> LoadResult:
     threads = max(1, min(config.threads, config.connections))
     cmd = [
         "wrk",
@@ -239,6 +249,7 @@ def run_wrk(url: str, config: ApiConfig) -> LoadResult:
         "--timeout",
         "5s",
         "--latency",
+        *(part for name, value in headers.items() for part in ("-H", f"{name}: {value}")),
         url,
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=config.duration + 30, check=False)
@@ -247,11 +258,13 @@ def run_wrk(url: str, config: ApiConfig) -> LoadResult:
     return parse_wrk(done.stdout)
 
 
-async def _client_load(url: str, connections: int, start_at: float, duration: float) -> tuple[list[float], int]:
+async def _client_load(
+    url: str, connections: int, start_at: float, duration: float, headers: dict[str, str]
+) -> tuple[list[float], int]:
     latencies: list[float] = []
     errors = 0
     limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx2.AsyncClient(limits=limits, timeout=10.0) as client:
+    async with httpx2.AsyncClient(limits=limits, timeout=10.0, headers=headers) as client:
         # Open the connections before the clock starts, as wrk does.
         await asyncio.gather(*(client.get(url) for _ in range(connections)), return_exceptions=True)
         await asyncio.sleep(max(0.0, start_at - time.time()))
@@ -275,9 +288,11 @@ async def _client_load(url: str, connections: int, start_at: float, duration: fl
     return latencies, errors
 
 
-def client_process(url: str, connections: int, start_at: float, duration: float) -> tuple[list[float], int]:
+def client_process(
+    url: str, connections: int, start_at: float, duration: float, headers: dict[str, str]
+) -> tuple[list[float], int]:
     """One built-in load-generator process: `connections` concurrent keep-alive connections for `duration` s."""
-    return asyncio.run(_client_load(url, connections, start_at, duration))
+    return asyncio.run(_client_load(url, connections, start_at, duration, headers))
 
 
 def _noop(_: int) -> int:
@@ -304,14 +319,14 @@ class BuiltinLoad:
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, url: str) -> LoadResult:
+    def run(self, url: str, headers: dict[str, str]) -> LoadResult:
         duration = self.config.duration
         start_at = time.time() + 1.0
         shares = [
             self.config.connections // self.processes + (1 if i < self.config.connections % self.processes else 0)
             for i in range(self.processes)
         ]
-        futures = [self.pool.submit(client_process, url, n, start_at, duration) for n in shares if n]
+        futures = [self.pool.submit(client_process, url, n, start_at, duration, headers) for n in shares if n]
         latencies: list[float] = []
         errors = 0
         for future in futures:
@@ -329,8 +344,8 @@ class BuiltinLoad:
         )
 
 
-def warm_up(url: str, requests: int) -> None:
-    with httpx2.Client(timeout=10.0) as client:
+def warm_up(url: str, requests: int, headers: dict[str, str]) -> None:
+    with httpx2.Client(timeout=10.0, headers=headers) as client:
         for _ in range(requests):
             client.get(url).raise_for_status()
 
@@ -355,10 +370,10 @@ def screen_items(count: int) -> list[dict[str, str]]:
     return items
 
 
-def time_screen(base_url: str, items: list[dict[str, str]], runs: int) -> tuple[list[float], int]:
+def time_screen(base_url: str, items: list[dict[str, str]], runs: int, token: str) -> tuple[list[float], int]:
     """Wall time of each POST /v1/screen (after one untimed warm-up), and how many items matched a firm."""
     body = json.dumps({"items": items}).encode()
-    headers = {"content-type": "application/json"}
+    headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
     times: list[float] = []
     matched = 0
     with httpx2.Client(base_url=base_url, timeout=60.0) as client:
@@ -407,21 +422,23 @@ def run(config: ApiConfig = ApiConfig()) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="exposure-api-bench-") as tmp:
         directory = Path(tmp)
         started = time.perf_counter()
-        db = build_database(directory)
+        db, token = build_database(directory)
+        with_key = {"Authorization": f"Bearer {token}"}
         print(f"  fresh database (init + score --as-of {AS_OF}) in {time.perf_counter() - started:.1f} s")
         builtin: BuiltinLoad | None = None
         try:
             if not use_wrk:
                 builtin = BuiltinLoad(config)
             with servers(db, directory) as (service, bare):
+                # The same header on the bare app, so both pay for sending it; only the service checks it.
                 targets = [
                     ("bare GET /bare (baseline)", bare.base_url + "/bare"),
-                    ("profile GET /v1/firms/roshel", service.base_url + "/v1/firms/roshel"),
-                    ("list GET /v1/firms?limit=50", service.base_url + "/v1/firms?limit=50"),
+                    ("profile GET /v1/firms/roshel (read key)", service.base_url + "/v1/firms/roshel"),
+                    ("list GET /v1/firms?limit=50 (read key)", service.base_url + "/v1/firms?limit=50"),
                 ]
                 for name, url in targets:
-                    warm_up(url, config.warmup_requests)
-                    result = run_wrk(url, config) if builtin is None else builtin.run(url)
+                    warm_up(url, config.warmup_requests, with_key)
+                    result = run_wrk(url, config, with_key) if builtin is None else builtin.run(url, with_key)
                     endpoints[name] = {
                         "rps": result.rps,
                         "p50_ms": result.p50_ms,
@@ -430,7 +447,7 @@ def run(config: ApiConfig = ApiConfig()) -> dict[str, Any]:
                         "errors": result.errors,
                     }
                 items = screen_items(config.screen_items)
-                screen_times, matched = time_screen(service.base_url, items, config.screen_runs)
+                screen_times, matched = time_screen(service.base_url, items, config.screen_runs, token)
                 for server in (service, bare):
                     if server.process.poll() is not None:
                         raise RuntimeError(f"{server.name} died during the run:\n{server.log_tail()}")
@@ -455,7 +472,7 @@ def run(config: ApiConfig = ApiConfig()) -> dict[str, Any]:
         f"{len(screen_times)} runs (min {min(screen_times):.3f}, max {max(screen_times):.3f})"
     )
 
-    profile = endpoints["profile GET /v1/firms/roshel"]
+    profile = endpoints["profile GET /v1/firms/roshel (read key)"]
     checks = {
         f"profile >= {TARGET_PROFILE_RATIO}x bare rps": profile["ratio"] >= TARGET_PROFILE_RATIO,
         f"profile p99 <= {TARGET_PROFILE_P99_MS:g} ms": profile["p99_ms"] <= TARGET_PROFILE_P99_MS,

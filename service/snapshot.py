@@ -7,6 +7,7 @@ a dictionary lookup here.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class ServingSnapshot:
     profiles: dict[str, bytes] = field(default_factory=dict)  # firm_id -> the profile's JSON
     profile_models: dict[str, FirmProfile] = field(default_factory=dict)  # the same, as models (vendor check)
     pages: dict[str, bytes] = field(default_factory=dict)  # list ETag -> the page's JSON, filled as asked
+    gzipped_profiles: dict[str, bytes] = field(default_factory=dict)  # firm_id -> gzip of its JSON, as asked
     rows_quarantined: int = 0
     universe: Universe = field(default_factory=Universe)
     aliases_of: dict[str, int] = field(default_factory=dict)  # registry firm -> its aliases and names
@@ -60,6 +62,13 @@ class ServingSnapshot:
     def remember_page(self, etag: str, body: bytes) -> None:
         if len(self.pages) < MAX_CACHED_PAGES:
             self.pages[etag] = body
+
+    def gzipped_profile(self, firm_id: str) -> bytes | None:
+        """A profile compressed once, the first time a client that accepts gzip asks for it."""
+        body = self.gzipped_profiles.get(firm_id)
+        if body is None and firm_id in self.profiles:
+            body = self.gzipped_profiles[firm_id] = gzip.compress(self.profiles[firm_id], compresslevel=6)
+        return body
 
     def resolve_agency(self, text: str) -> str | None:
         return self.agencies.get(text.strip().upper())

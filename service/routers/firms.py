@@ -174,10 +174,16 @@ async def get_firm(  # the hot path: async, only the access dependency, a dict l
     firm_id: Annotated[str, Path(max_length=200, description="the firm id from GET /v1/firms", examples=["roshel"])],
 ) -> Response:
     serving: ServingSnapshot = await get_serving(request)
-    profile = serving.profiles.get(firm_id) or serving.profiles.get(firm_id.lower())  # ids are lower case
+    if firm_id not in serving.profiles:
+        firm_id = firm_id.lower()  # ids are lower case; Roshel and roshel are one firm
+    profile = serving.profiles.get(firm_id)
     if profile is None:
         raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
-    return Response(profile, media_type="application/json")
+    if "gzip" in request.headers.get("accept-encoding", ""):  # compressed once per snapshot, not per request
+        zipped = serving.gzipped_profile(firm_id)
+        headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        return Response(zipped, media_type="application/json", headers=headers)
+    return Response(profile, media_type="application/json", headers={"Vary": "Accept-Encoding"})
 
 
 @router.get(
