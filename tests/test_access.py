@@ -13,16 +13,8 @@ from service.app import create_app
 from service.cli import main
 from service.settings import Settings
 from service.state import ServiceState
-from tests.conftest import build_store
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("access") / "exposure.duckdb"
-    build_store(path)
-    return path
 
 
 @pytest.fixture
