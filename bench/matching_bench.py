@@ -5,40 +5,22 @@ from __future__ import annotations
 
 import random
 import time
-from pathlib import Path
 
+from bench.name_sets import GOC, LABELLED, audited_goc_spellings, goc_own_grouping, labelled_usaspending_names
 from datasets.catalogue import BUNDLED_DATA
-from scoring.evaluation import (
-    evaluate_audited_sample,
-    evaluate_labelled,
-    evaluate_leave_one_out,
-    read_audit,
-    read_labelled,
-    read_vendor_normalization,
-    read_vendor_normalization_lines,
-    registry_from_csv,
-    wilson_interval,
-)
+from scoring.evaluation import read_labelled, read_vendor_normalization, registry_from_csv, wilson_interval
 from scoring.matching import NameMatcher
 from scoring.normalize import normalize_names
-
-REPO = Path(__file__).resolve().parents[1]
-LABELLED = REPO / "tests" / "fixtures" / "name_eval_usaspending.csv"
-AUDIT = REPO / "tests" / "fixtures" / "goc_vendor_audit.csv"
-GOC = REPO.parent / "shared" / "data" / "real" / "goc_contracts_vendor_normalization.csv"
 
 
 def run() -> dict[str, float]:
     pairs, parent_of = registry_from_csv(BUNDLED_DATA)
     matcher = NameMatcher(pairs)
-    rows = read_labelled(LABELLED)
-    first = evaluate_labelled(matcher, parent_of, rows, "USAspending names (labelled, with look-alikes)")
+    first = labelled_usaspending_names(matcher, parent_of, "USAspending names (labelled, with look-alikes)")
     print("  " + first.summary())
     result = {"usaspending_precision": first.precision, "usaspending_recall": first.recall}
     if GOC.exists():
-        second, unclear = evaluate_audited_sample(
-            read_vendor_normalization_lines(GOC), read_audit(AUDIT), "GoC vendor spellings, audited sample"
-        )
+        second, unclear = audited_goc_spellings("GoC vendor spellings, audited sample")
         print("  " + second.summary())
         attributed = second.true_positive + second.false_positive
         expected = second.true_positive + second.false_negative
@@ -50,7 +32,7 @@ def run() -> dict[str, float]:
         )
         for spelling, expected_firm, got in second.mistakes:
             print(f"    mistake: {spelling!r} expected {expected_firm or 'none'!r}, got {got or 'none'!r}")
-        whole = evaluate_leave_one_out(read_vendor_normalization(GOC), "GoC vendor file, its own grouping")
+        whole = goc_own_grouping("GoC vendor file, its own grouping")
         print("  " + whole.summary() + "  (for comparison: counts dealerships, resellers and JVs as misses)")
         result |= {
             "goc_precision": second.precision,
@@ -61,7 +43,7 @@ def run() -> dict[str, float]:
         print(f"  GoC vendor spellings: skipped ({GOC} not found)")
 
     rng = random.Random(7)
-    names = [name for name, _ in rows]
+    names = [name for name, _ in read_labelled(LABELLED)]
     queries = [rng.choice(names) for _ in range(10_000)]
     start = time.perf_counter()
     exact = dict.fromkeys(k for k in normalize_names([n for _, n in pairs]) if k)

@@ -1,11 +1,18 @@
 """SQL expression builders shared by the loaders: every raw column arrives as VARCHAR and is typed here.
 
-Kept in one place so that every source parses money, dates and blanks the same way.
+Kept in one place so that every source parses money, dates and blanks the same way. A kind's fields are
+written as a `FieldSpec` (field name -> parser or SQL), from which `fields_from` builds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+
+# How a raw column becomes a field: given the column's name, the SQL that types it (`text`, `money`, ...).
+Parser = Callable[[str], str]
+# A kind's fields by name, in order. A parser reads the raw column of the field's own name; a string is the
+# field's SQL outright (a key built of parts, a column renamed, NULL for what the format does not carry).
+FieldSpec = Mapping[str, Parser | str]
 
 ISO_DATE = "%Y-%m-%d"
 US_DATES = ("%m/%d/%y", "%m/%d/%Y")  # what a spreadsheet re-save writes in the U.S.
@@ -29,6 +36,10 @@ def text(column: str) -> str:
 
 def upper_text(column: str) -> str:
     return f"upper({text(column)})"
+
+
+def lower_text(column: str) -> str:
+    return f"lower({text(column)})"
 
 
 def present(column: str) -> str:
@@ -68,14 +79,45 @@ def date(column: str, formats: Sequence[str] = (ISO_DATE,)) -> str:
     return f"(CASE WHEN year({parsed}) BETWEEN {MIN_YEAR} AND {MAX_YEAR} THEN {parsed} END)"
 
 
+def text_or(column: str, default: str) -> str:
+    """The trimmed value, or `default` when blank."""
+    return f"coalesce({text(column)}, {literal(default)})"
+
+
+def date_text_or_blank(column: str) -> str:
+    """An ISO date as text, or '' when missing: a part of a key that may be absent."""
+    return f"coalesce(CAST({date(column)} AS VARCHAR), '')"
+
+
 def digits_padded(column: str, width: int) -> str:
     """Codes a spreadsheet stripped of leading zeros (DUNS, ZIP) put back to their width."""
     return f"lpad({text(column)}, {width}, '0')"
 
 
+def flag(blank: bool) -> Parser:
+    """A yes/no column ('true', 't', '1' or 'yes' in any case is TRUE) that reads `blank` when left blank."""
+    default = literal("true" if blank else "false")
+    return lambda column: f"lower(coalesce({text(column)}, {default})) IN ('true', 't', '1', 'yes')"
+
+
+def joined(*parts: str, separator: str = "|") -> str:
+    """A key made of several parts, concatenated with `separator` between them."""
+    return f" || {literal(separator)} || ".join(parts)
+
+
 def none_marker(expr: str) -> str:
     """USAspending writes '-NONE-' for a missing part of a key."""
     return f"NULLIF({expr}, '-NONE-')"
+
+
+def fields_from(spec: FieldSpec) -> tuple[tuple[str, str], ...]:
+    """A kind's (field, SQL) pairs in the spec's order, which is the order its row hashes are computed in."""
+    return tuple((name, sql if isinstance(sql, str) else sql(name)) for name, sql in spec.items())
+
+
+def same_named_columns(spec: FieldSpec) -> tuple[str, ...]:
+    """The raw columns the spec reads under the fields' own names: the header of the project's own formats."""
+    return tuple(name for name, sql in spec.items() if not isinstance(sql, str))
 
 
 # Checks: each returns (condition that quarantines the row, SQL expression giving the reason).
@@ -128,6 +170,12 @@ def check_in(column: str, allowed: Sequence[str], required: bool = True) -> tupl
         f"|| {ident(column)} ELSE {literal(f'missing {column}')} END"
     )
     return (bad, reason)
+
+
+def check_shape(column: str, pattern: str, what: str) -> tuple[str, str]:
+    """An identifier, where given, must match `pattern` (upper-cased first): `what` names the kind of identifier."""
+    bad = f"({text(column)} IS NOT NULL AND NOT regexp_matches({upper_text(column)}, '{pattern}'))"
+    return bad, f"'{column} is not {what}: ' || \"{column}\""
 
 
 def check_known_firm(column: str) -> tuple[str, str]:

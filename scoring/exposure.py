@@ -8,6 +8,7 @@ Each factor is a column of the contributions frame, so every score can be taken 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date
 
 import polars as pl
@@ -16,6 +17,15 @@ from scoring.methodology import Methodology
 
 DHS_PREFIX = "70"  # every DHS sub-tier code starts with 70 (department 070)
 ICE, CBP = "7012", "7014"
+# The factor columns a contribution is the product of, with its weighted amount in dollars.
+FACTORS = (
+    "category_severity",
+    "agency_weight",
+    "recency_weight",
+    "evidence_confidence_weight",
+    "ownership_share",
+    "channel_weight",
+)
 
 
 def score_from_weighted(weighted_usd: float, methodology: Methodology) -> float:
@@ -46,26 +56,25 @@ def tier_expr(score: pl.Expr, methodology: Methodology) -> pl.Expr:
     )
 
 
+def _weight(column: str, weights: Mapping[str, float], default: float = 0.0) -> pl.Expr:
+    """The methodology's weight for each value of `column`; `default` for a value it does not list."""
+    return pl.col(column).replace_strict(weights, default=default, return_dtype=pl.Float64)
+
+
 def weigh(links: pl.LazyFrame, methodology: Methodology, as_of: date) -> pl.LazyFrame:
     """Add every factor column and the contribution to attributed, rolled-up links (after
     `evidence_at_recorded_obligations`, which says which evidence amounts the records supplied)."""
     is_evidence = pl.col("link_kind") == "evidence"
     days_old = (pl.lit(as_of) - pl.col("link_date")).dt.total_days().clip(lower_bound=0)
     recency = (0.5 ** (days_old.cast(pl.Float64) / methodology.half_life_days)).alias("recency_weight")
-    agency = (
-        pl.col("agency_code")
-        .replace_strict(methodology.agency_weights, default=methodology.default_agency_weight, return_dtype=pl.Float64)
-        .alias("agency_weight")
+    agency = _weight("agency_code", methodology.agency_weights, methodology.default_agency_weight).alias(
+        "agency_weight"
     )
     confidence = (
         pl.when(is_evidence)
         .then(
-            pl.col("evidence_confidence").replace_strict(
-                methodology.evidence_confidence, default=0.0, return_dtype=pl.Float64
-            )
-            * pl.col("evidence_status").replace_strict(
-                methodology.evidence_status, default=0.0, return_dtype=pl.Float64
-            )
+            _weight("evidence_confidence", methodology.evidence_confidence)
+            * _weight("evidence_status", methodology.evidence_status)
         )
         .otherwise(1.0)
         .alias("evidence_confidence_weight")
@@ -73,12 +82,9 @@ def weigh(links: pl.LazyFrame, methodology: Methodology, as_of: date) -> pl.Lazy
     channel = (
         pl.when(is_evidence)
         .then(
-            pl.col("evidence_channel").replace_strict(
-                methodology.evidence_channel, default=0.0, return_dtype=pl.Float64
-            )
-            * pl.col("evidence_channel_share").fill_null(1.0)
+            _weight("evidence_channel", methodology.evidence_channel) * pl.col("evidence_channel_share").fill_null(1.0)
         )
-        .otherwise(pl.col("link_kind").replace_strict(methodology.link_weights, default=1.0, return_dtype=pl.Float64))
+        .otherwise(_weight("link_kind", methodology.link_weights, default=1.0))
         .alias("channel_weight")
     )
     # Documents without a U.S. dollar figure still register, at the methodology's nominal amount; a document
@@ -90,16 +96,8 @@ def weigh(links: pl.LazyFrame, methodology: Methodology, as_of: date) -> pl.Lazy
         .otherwise(pl.col("amount_cents"))
         .alias("weighted_amount_cents")
     )
-    factors = [
-        "category_severity",
-        "agency_weight",
-        "recency_weight",
-        "evidence_confidence_weight",
-        "ownership_share",
-        "channel_weight",
-    ]
     product = pl.col("weighted_amount_cents").cast(pl.Float64) / 100
-    for factor in factors:
+    for factor in FACTORS:
         product = product * pl.col(factor)
     # A de-obligation reverses an earlier obligation: it is weighed as old as the award's oldest obligation, not
     # at its own (later, heavier) date, and an award's contributions never sum below zero. A cancelled award

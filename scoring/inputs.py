@@ -7,13 +7,8 @@ from typing import Any
 
 import polars as pl
 
-TRANSACTIONS: dict[str, Any] = {
-    "transaction_key": pl.String,
-    "contract_award_unique_key": pl.String,
-    "modification_number": pl.String,
-    "action_date": pl.Date,
-    "federal_action_obligation": pl.Decimal(18, 2),
-    "awarding_sub_agency_code": pl.String,
+# Who was paid and what for, as prime transactions and award summaries both carry it.
+PRIME_RECORD: dict[str, Any] = {
     "recipient_uei": pl.String,
     "recipient_parent_uei": pl.String,
     "recipient_duns": pl.String,
@@ -27,6 +22,15 @@ TRANSACTIONS: dict[str, Any] = {
     "product_or_service_description": pl.String,
     "naics_code": pl.String,
     "naics_description": pl.String,
+}
+TRANSACTIONS: dict[str, Any] = {
+    "transaction_key": pl.String,
+    "contract_award_unique_key": pl.String,
+    "modification_number": pl.String,
+    "action_date": pl.Date,
+    "federal_action_obligation": pl.Decimal(18, 2),
+    "awarding_sub_agency_code": pl.String,
+    **PRIME_RECORD,
     "transaction_description": pl.String,
     "source_kind": pl.String,
 }
@@ -36,18 +40,8 @@ AWARDS: dict[str, Any] = {
     "award_base_action_date": pl.Date,
     "award_latest_action_date": pl.Date,
     "total_obligated_amount": pl.Decimal(18, 2),
-    "recipient_uei": pl.String,
-    "recipient_parent_uei": pl.String,
-    "recipient_duns": pl.String,
-    "cage_code": pl.String,
-    "recipient_name": pl.String,
-    "recipient_parent_name": pl.String,
-    "recipient_country_code": pl.String,
-    "domestic_or_foreign_entity": pl.String,
-    "product_or_service_code": pl.String,
-    "product_or_service_description": pl.String,
-    "naics_code": pl.String,
-    "naics_description": pl.String,
+    # A summary names no parent DUNS.
+    **{column: dtype for column, dtype in PRIME_RECORD.items() if column != "recipient_parent_duns"},
     "award_description": pl.String,
     "source_url": pl.String,
 }

@@ -8,10 +8,13 @@ a summary and as transactions counts its transactions plus, when the summary's l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 import polars as pl
+
+from scoring.inputs import AWARDS, PRIME_RECORD
 
 PERMALINK = "https://www.usaspending.gov/award/{}/"
 
@@ -108,43 +111,49 @@ def transaction_links(transactions: pl.LazyFrame, several_formats: bool = True) 
     return _transaction_link_columns(deduplicated)
 
 
+# The link's names for what prime records call the product or service; their other columns keep their names.
+_PSC = {"product_or_service_code": "psc_code", "product_or_service_description": "psc_description"}
+
+
+def _prime_record(columns: Iterable[str]) -> list[pl.Expr]:
+    """Who was paid and what for, from a prime transaction or award summary, under the link's names."""
+    return [pl.col(column).alias(_PSC.get(column, column)) for column in columns]
+
+
+def _money_link(kind: str, id_column: str, source_key: str, award_key: str, agency_code: str) -> list[pl.Expr]:
+    """The columns that say which record a contract link is and whose award it belongs to."""
+    return [
+        pl.concat_str(pl.lit(f"{kind}:"), pl.col(id_column)).alias("link_id"),
+        pl.lit(kind).alias("link_kind"),
+        pl.col(source_key).alias("source_key"),
+        pl.col(award_key).alias("award_key"),
+        pl.col(agency_code).alias("agency_code"),
+    ]
+
+
 def _transaction_link_columns(transactions: pl.LazyFrame) -> pl.LazyFrame:
+    award = "contract_award_unique_key"
     return _conform(
         transactions.select(
-            pl.concat_str(pl.lit("transaction:"), pl.col("transaction_key")).alias("link_id"),
-            pl.lit("transaction").alias("link_kind"),
-            pl.col("contract_award_unique_key").alias("source_key"),
-            pl.col("contract_award_unique_key").alias("award_key"),
-            pl.col("awarding_sub_agency_code").alias("agency_code"),
+            *_money_link("transaction", "transaction_key", award, award, "awarding_sub_agency_code"),
             pl.col("action_date").alias("link_date"),
             _cents("federal_action_obligation").alias("amount_cents"),
             pl.lit(True).alias("is_direct"),
-            "recipient_uei",
-            "recipient_parent_uei",
-            "recipient_duns",
-            "recipient_parent_duns",
-            "cage_code",
-            "recipient_name",
-            "recipient_parent_name",
-            "recipient_country_code",
-            "domestic_or_foreign_entity",
-            pl.col("product_or_service_code").alias("psc_code"),
-            pl.col("product_or_service_description").alias("psc_description"),
-            "naics_code",
-            "naics_description",
+            *_prime_record(PRIME_RECORD),
             pl.col("transaction_description").alias("description"),
-            pl.format(PERMALINK, pl.col("contract_award_unique_key")).alias("source_url"),
+            pl.format(PERMALINK, pl.col(award)).alias("source_url"),
         )
     )
 
 
 def award_links(awards: pl.LazyFrame, transaction_links: pl.LazyFrame) -> pl.LazyFrame:
     """Award summaries add what their transactions in the store do not already account for."""
-    seen = transaction_links.group_by(pl.col("award_key").alias("contract_award_unique_key")).agg(
+    award = "contract_award_unique_key"
+    seen = transaction_links.group_by(pl.col("award_key").alias(award)).agg(
         pl.col("amount_cents").sum().alias("_seen_cents")
     )
     remainder = (
-        awards.join(seen, on="contract_award_unique_key", how="left")
+        awards.join(seen, on=award, how="left")
         .with_columns(
             (_cents("total_obligated_amount") - pl.col("_seen_cents").fill_null(0)).alias("_remainder_cents"),
             pl.col("_seen_cents").is_not_null().alias("_partial"),
@@ -153,52 +162,29 @@ def award_links(awards: pl.LazyFrame, transaction_links: pl.LazyFrame) -> pl.Laz
     )
     return _conform(
         remainder.select(
-            pl.concat_str(pl.lit("award:"), pl.col("contract_award_unique_key")).alias("link_id"),
-            pl.lit("award").alias("link_kind"),
-            pl.col("contract_award_unique_key").alias("source_key"),
-            pl.col("contract_award_unique_key").alias("award_key"),
-            pl.col("awarding_sub_agency_code").alias("agency_code"),
+            *_money_link("award", award, award, award, "awarding_sub_agency_code"),
             pl.coalesce("award_base_action_date", "award_latest_action_date").alias("link_date"),
             pl.col("_remainder_cents").alias("amount_cents"),
             pl.lit(True).alias("is_direct"),
-            "recipient_uei",
-            "recipient_parent_uei",
-            "recipient_duns",
-            "cage_code",
-            "recipient_name",
-            "recipient_parent_name",
-            "recipient_country_code",
-            "domestic_or_foreign_entity",
-            pl.col("product_or_service_code").alias("psc_code"),
-            pl.col("product_or_service_description").alias("psc_description"),
-            "naics_code",
-            "naics_description",
+            *_prime_record(column for column in AWARDS if column in PRIME_RECORD),
             pl.col("award_description").alias("description"),
-            pl.coalesce(pl.col("source_url"), pl.format(PERMALINK, pl.col("contract_award_unique_key"))).alias(
-                "source_url"
-            ),
+            pl.coalesce(pl.col("source_url"), pl.format(PERMALINK, pl.col(award))).alias("source_url"),
         )
     )
 
 
 def subaward_links(subawards: pl.LazyFrame) -> pl.LazyFrame:
     """A subaward is part of its prime's money: indirect exposure of the subawardee."""
+    subawardee = ("uei", "parent_uei", "duns", "name", "parent_name", "country_code")
     return _conform(
         subawards.select(
-            pl.concat_str(pl.lit("subaward:"), pl.col("subaward_key")).alias("link_id"),
-            pl.lit("subaward").alias("link_kind"),
-            pl.col("subaward_key").alias("source_key"),
-            pl.col("prime_award_unique_key").alias("award_key"),
-            pl.col("prime_awarding_sub_agency_code").alias("agency_code"),
+            *_money_link(
+                "subaward", "subaward_key", "subaward_key", "prime_award_unique_key", "prime_awarding_sub_agency_code"
+            ),
             pl.col("subaward_action_date").alias("link_date"),
             _cents("subaward_amount").alias("amount_cents"),
             pl.lit(False).alias("is_direct"),
-            pl.col("subawardee_uei").alias("recipient_uei"),
-            pl.col("subawardee_parent_uei").alias("recipient_parent_uei"),
-            pl.col("subawardee_duns").alias("recipient_duns"),
-            pl.col("subawardee_name").alias("recipient_name"),
-            pl.col("subawardee_parent_name").alias("recipient_parent_name"),
-            pl.col("subawardee_country_code").alias("recipient_country_code"),
+            *(pl.col(f"subawardee_{part}").alias(f"recipient_{part}") for part in subawardee),
             pl.col("prime_award_naics_code").alias("naics_code"),
             pl.col("prime_award_naics_description").alias("naics_description"),
             pl.col("subaward_description").alias("description"),

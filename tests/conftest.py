@@ -1,4 +1,5 @@
-"""Shared fixtures: a temporary store, the real public files (skipped with a reason when absent), CSV writers."""
+"""Shared fixtures: a temporary store, a scored one, the real public files (skipped with a reason when absent),
+CSV writers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -51,6 +53,22 @@ def con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = connect(db_path)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled data loaded and scored, one store per test module (its tests share it)."""
+    return build_store(tmp_path_factory.mktemp("store") / "exposure.duckdb")
+
+
+@contextmanager
+def read_only(db: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the store at `db`, closed afterwards."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> Path:

@@ -24,16 +24,8 @@ from service.cli import main
 from service.deps import authorised_key
 from service.settings import Settings
 from service.state import ServiceState
-from tests.conftest import build_store
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("access") / "exposure.duckdb"
-    build_store(path)
-    return path
 
 
 @pytest.fixture

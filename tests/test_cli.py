@@ -7,11 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from datasets.sources.usaspending.load import SEARCH_EXPORT
 from service.cli import main
-from tests.conftest import write_csv
+from tests.conftest import read_only, write_csv
 
 
 def test_init_score_and_list_on_the_bundled_data(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -22,11 +22,8 @@ def test_init_score_and_list_on_the_bundled_data(tmp_path: Path, capsys: pytest.
     assert main(["--db", db, "score", "--as-of", "2026-11-22"]) == 0
     out = capsys.readouterr().out
     assert "scored" in out and "roshel" in out
-    con = duckdb.connect(db, read_only=True)
-    try:
+    with read_only(db) as con:
         rows = con.execute("SELECT firm_id, tier FROM scores WHERE as_of = DATE '2026-11-22'").fetchall()
-    finally:
-        con.close()
     assert ("roshel", "high") in rows or any(r[0] == "roshel" for r in rows)
 
 
@@ -45,15 +42,7 @@ def test_ingest_refuses_unknown_files_with_one_line_and_keeps_the_rest(
     odd = write_csv(tmp_path / "odd.csv", ["name", "value"], [["a", "1"]])
     good = write_csv(
         tmp_path / "export.csv",
-        [
-            "Agency",
-            "Award ID",
-            "Recipient Name",
-            "Federal Action Obligation",
-            "Action Date",
-            "Modification",
-            "Generated Award ID",
-        ],
+        SEARCH_EXPORT.required_names,
         [["ICE", "P1", "ROSHEL LLC", "10", "2025-11-28", "0", "CONT_AWD_P1_7012_-NONE-_-NONE-"]],
     )
     assert main(["--db", db, "ingest", str(odd), str(good), str(tmp_path / "missing.csv")]) == 1

@@ -15,17 +15,12 @@ from service.app import create_app
 from service.db import Connection, Cursor, QueryFailedError, QueryTimeoutError, open_read_only
 from service.queries import meta
 from service.settings import Settings
-from tests.conftest import REPO, build_store
+from tests.conftest import REPO
 
 # Seconds of work on any machine: a join of 10^8 rows against 100, filtered row by row.
 SLOW_SQL = "SELECT count(*) FROM range(100000000) a, range(100) b WHERE a.range % 7 = b.range"
 SLOW_STREAM_SQL = "SELECT a.range FROM range(100000000) a, range(100) b WHERE a.range % 7 = b.range"
 LIMIT = 0.2
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("db") / "exposure.duckdb")
 
 
 @pytest.fixture

@@ -9,28 +9,13 @@ import duckdb
 from datasets.catalogue import KINDS
 from datasets.db import scalar
 from datasets.ingest import CsvInput, load_file
+from datasets.sources.gleif.load import ENTITIES, RELATIONSHIPS
 from datasets.store import load_bundled
 from tests.conftest import write_csv
 
-LEI_HEADER = [
-    "LEI",
-    "Entity.LegalName",
-    "Entity.LegalJurisdiction",
-    "Entity.LegalAddress.Country",
-    "Entity.HeadquartersAddress.Country",
-    "Entity.EntityStatus",
-    "Registration.RegistrationStatus",
-    "Entity.EntityCategory",
-]
-RR_HEADER = [
-    "Relationship.StartNode.NodeID",
-    "Relationship.StartNode.NodeIDType",
-    "Relationship.EndNode.NodeID",
-    "Relationship.EndNode.NodeIDType",
-    "Relationship.RelationshipType",
-    "Relationship.RelationshipStatus",
-    "Registration.RegistrationStatus",
-]
+# The columns the loaders know, plus one of the many they do not (which a real golden copy carries).
+LEI_HEADER = [*ENTITIES.known_columns, "Entity.EntityCategory"]
+RR_HEADER = list(RELATIONSHIPS.known_columns)
 # Fictional LEIs with valid ISO 17442 check digits.
 PARENT, CHILD, US_SUB, GONE = (
     "5299000J2N45DDNE4Y28",

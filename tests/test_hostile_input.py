@@ -38,20 +38,26 @@ def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:
     return buffer.getvalue()
 
 
+def write_rows(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
+    """`rows` written to `path` as a UTF-8 CSV file."""
+    path.write_text(csv_text(rows, delimiter), encoding="utf-8")
+    return path
+
+
 def row(key: str, **values: str) -> list[str]:
     return tx_row(contract_transaction_unique_key=key, **values)
 
 
 def seed(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> dict[str, int]:
     """A store holding one earlier file, so that 'unchanged' means something; returns its table counts."""
-    path = tmp_path / "earlier.csv"
-    path.write_text(csv_text([TX_HEADER, row("earlier-1"), row("earlier-2")]), encoding="utf-8")
+    path = write_rows(tmp_path / "earlier.csv", [TX_HEADER, row("earlier-1"), row("earlier-2")])
     assert load(con, path).rows_inserted == 2
     return table_counts(con)
 
 
-def assert_refused(con: duckdb.DuckDBPyConnection, path: Path, match: str) -> LoadError:
-    before = table_counts(con)
+def assert_refused(con: duckdb.DuckDBPyConnection, tmp_path: Path, path: Path, match: str) -> LoadError:
+    """Over a seeded store, loading `path` is refused with `match` and leaves every table as it was."""
+    before = seed(con, tmp_path)
     with pytest.raises(LoadError, match=match) as refused:
         load(con, path)
     assert table_counts(con) == before
@@ -115,21 +121,18 @@ def test_a_file_cut_mid_row_loads_the_whole_rows_and_quarantines_the_cut_one(
 
 
 def test_a_gzip_cut_short_is_refused_and_nothing_is_kept(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    seed(con, tmp_path)
     rows = [row(f"k{i}", transaction_description=f"ORDER {i}") for i in range(3000)]
     whole = gzip.compress(csv_text([TX_HEADER, *rows]).encode("utf-8"))
     path = tmp_path / "Contracts_PrimeTransactions_cut.csv.gz"
     path.write_bytes(whole[: len(whole) * 2 // 3])
-    error = assert_refused(con, path, "I/O error while loading, nothing kept")
+    error = assert_refused(con, tmp_path, path, "I/O error while loading, nothing kept")
     assert "GZIP" in str(error).upper()
     assert scalar(con, "SELECT count(*) FROM sources WHERE file_name = ?", [path.name]) == 0
 
 
 def test_a_gz_name_on_a_file_that_is_not_gzip_is_refused(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    seed(con, tmp_path)
-    path = tmp_path / "Contracts_PrimeTransactions.csv.gz"
-    path.write_text(csv_text([TX_HEADER, row("k1")]), encoding="utf-8")
-    assert_refused(con, path, "cannot be read")
+    path = write_rows(tmp_path / "Contracts_PrimeTransactions.csv.gz", [TX_HEADER, row("k1")])
+    assert_refused(con, tmp_path, path, "cannot be read")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -166,10 +169,9 @@ def test_latin1_rows_are_quarantined_as_invalid_encoding_and_the_rest_loads(
 
 
 def test_a_utf16_file_is_refused_naming_the_encoding(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    seed(con, tmp_path)
     path = tmp_path / "Contracts_PrimeTransactions_utf16.csv"
     path.write_bytes(csv_text([TX_HEADER, row("k1")]).encode("utf-16"))
-    assert_refused(con, path, "UTF-16 encoded; expected UTF-8")
+    assert_refused(con, tmp_path, path, "UTF-16 encoded; expected UTF-8")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -179,8 +181,10 @@ def test_a_utf16_file_is_refused_naming_the_encoding(con: duckdb.DuckDBPyConnect
 def test_a_ten_megabyte_field_loads(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     before = seed(con, tmp_path)
     huge = "ARMORED VEHICLE " * (10 * 1024 * 1024 // 16)
-    path = tmp_path / "Contracts_PrimeTransactions_wide.csv"
-    path.write_text(csv_text([TX_HEADER, row("k1"), row("k-huge", transaction_description=huge), row("k3")]))
+    path = write_rows(
+        tmp_path / "Contracts_PrimeTransactions_wide.csv",
+        [TX_HEADER, row("k1"), row("k-huge", transaction_description=huge), row("k3")],
+    )
     assert path.stat().st_size > 10 * 1024 * 1024
 
     report = load(con, path)
@@ -193,8 +197,10 @@ def test_a_ten_megabyte_field_loads(con: duckdb.DuckDBPyConnection, tmp_path: Pa
 def test_a_line_over_the_limit_is_quarantined_with_its_reason(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     before = seed(con, tmp_path)
     huge = "X" * (20 * 1024 * 1024)
-    path = tmp_path / "Contracts_PrimeTransactions_wider.csv"
-    path.write_text(csv_text([TX_HEADER, row("k1"), row("k-huge", transaction_description=huge), row("k3")]))
+    path = write_rows(
+        tmp_path / "Contracts_PrimeTransactions_wider.csv",
+        [TX_HEADER, row("k1"), row("k-huge", transaction_description=huge), row("k3")],
+    )
 
     report = load(con, path)
     assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (3, 2, 1)
@@ -237,10 +243,9 @@ def test_a_header_only_file_loads_zero_rows(
 def test_an_empty_file_is_a_clear_error(
     con: duckdb.DuckDBPyConnection, tmp_path: Path, content: bytes, match: str
 ) -> None:
-    seed(con, tmp_path)
     path = tmp_path / "Contracts_PrimeTransactions_nothing.csv"
     path.write_bytes(content)
-    assert_refused(con, path, match)
+    assert_refused(con, tmp_path, path, match)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -251,27 +256,24 @@ def test_an_empty_file_is_a_clear_error(
 def test_a_file_with_another_delimiter_is_refused_naming_it(
     con: duckdb.DuckDBPyConnection, tmp_path: Path, delimiter: str, shown: str
 ) -> None:
-    seed(con, tmp_path)
-    path = tmp_path / "Contracts_PrimeTransactions_semicolons.csv"
-    path.write_text(csv_text([TX_HEADER, row("k1"), row("k2")], delimiter=delimiter), encoding="utf-8")
-    error = assert_refused(con, path, f"expected a comma-separated file; this one looks {shown}-separated")
+    path = write_rows(
+        tmp_path / "Contracts_PrimeTransactions_semicolons.csv", [TX_HEADER, row("k1"), row("k2")], delimiter=delimiter
+    )
+    error = assert_refused(con, tmp_path, path, f"expected a comma-separated file; this one looks {shown}-separated")
     assert "297 columns" in str(error)
 
 
 def test_the_cli_names_the_delimiter_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "Contracts_PrimeTransactions_semicolons.csv"
-    path.write_text(csv_text([TX_HEADER, row("k1")], delimiter=";"), encoding="utf-8")
+    path = write_rows(tmp_path / "Contracts_PrimeTransactions_semicolons.csv", [TX_HEADER, row("k1")], delimiter=";")
     assert main(["--db", str(tmp_path / "x.duckdb"), "ingest", str(path)]) == 1
     err = capsys.readouterr().err
     assert "this one looks ';'-separated" in err and "matches no known kind" not in err
 
 
 def test_duplicate_header_names_are_refused(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    seed(con, tmp_path)
     header = [*TX_HEADER, "recipient_name"]
-    path = tmp_path / "Contracts_PrimeTransactions_dup.csv"
-    path.write_text(csv_text([header, [*row("k1"), "OTHER NAME"]]), encoding="utf-8")
-    assert_refused(con, path, "duplicate column names in the header: recipient_name")
+    path = write_rows(tmp_path / "Contracts_PrimeTransactions_dup.csv", [header, [*row("k1"), "OTHER NAME"]])
+    assert_refused(con, tmp_path, path, "duplicate column names in the header: recipient_name")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -282,7 +284,8 @@ def test_a_conflicting_duplicate_after_malformed_lines_keeps_its_line_and_raw_ro
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
     before = seed(con, tmp_path)
-    text = csv_text(
+    path = write_rows(
+        tmp_path / "Contracts_PrimeTransactions_conflicts.csv",
         [
             TX_HEADER,
             row("k1"),  # line 2: loads
@@ -292,10 +295,8 @@ def test_a_conflicting_duplicate_after_malformed_lines_keeps_its_line_and_raw_ro
             [*row("k3"), "extra"],  # 6: too many columns
             row("k1", federal_action_obligation="1.00"),  # 7: same key as line 2, other amount
             row("k4"),  # 8: loads
-        ]
+        ],
     )
-    path = tmp_path / "Contracts_PrimeTransactions_conflicts.csv"
-    path.write_text(text, encoding="utf-8")
 
     report = load(con, path)
     assert (report.rows_read, report.rows_inserted, report.rows_duplicate, report.rows_quarantined) == (7, 3, 1, 3)
@@ -317,8 +318,7 @@ def test_a_conflicting_duplicate_after_malformed_lines_keeps_its_line_and_raw_ro
 def test_refusals_leave_no_source_behind(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     """load_file straight on a CsvInput (the API's path) refuses the same way."""
     seed(con, tmp_path)
-    path = tmp_path / "Contracts_PrimeTransactions_semicolons.csv"
-    path.write_text(csv_text([TX_HEADER, row("k1")], delimiter=";"), encoding="utf-8")
+    path = write_rows(tmp_path / "Contracts_PrimeTransactions_semicolons.csv", [TX_HEADER, row("k1")], delimiter=";")
     before = table_counts(con)
     with pytest.raises(LoadError):
         load_file(con, CsvInput(path, path.name), KINDS)
@@ -337,8 +337,10 @@ def test_the_connection_settings_a_load_relies_on_are_forced_and_restored(
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET memory_limit = '10GB'")
     shown = current_memory_limit(con)
-    path = tmp_path / "Contracts_PrimeTransactions_order.csv"
-    path.write_text(csv_text([TX_HEADER, row("k1"), row("k2")[:3], *(row(f"k{i}") for i in range(3, 2000))]))
+    path = write_rows(
+        tmp_path / "Contracts_PrimeTransactions_order.csv",
+        [TX_HEADER, row("k1"), row("k2")[:3], *(row(f"k{i}") for i in range(3, 2000))],
+    )
     report = load(con, path)
     assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (1999, 1998, 1)
     misplaced = con.execute(
@@ -349,8 +351,7 @@ def test_the_connection_settings_a_load_relies_on_are_forced_and_restored(
 
     for index in range(3):  # the limit does not creep down load after load
         assert current_memory_limit(con) == shown
-        again = tmp_path / f"again_{index}.csv"
-        again.write_text(csv_text([TX_HEADER, row(f"again-{index}")]))
+        again = write_rows(tmp_path / f"again_{index}.csv", [TX_HEADER, row(f"again-{index}")])
         load(con, again)
     assert current_memory_limit(con) == shown
 
@@ -361,9 +362,7 @@ def test_the_connection_settings_a_load_relies_on_are_forced_and_restored(
 
 
 def write_again(tmp_path: Path) -> Path:
-    path = tmp_path / "after_reset.csv"
-    path.write_text(csv_text([TX_HEADER, row("after-reset")]))
-    return path
+    return write_rows(tmp_path / "after_reset.csv", [TX_HEADER, row("after-reset")])
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -403,13 +402,12 @@ def forbid_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_zip_bomb_is_refused_before_anything_is_extracted(
     con: duckdb.DuckDBPyConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seed(con, tmp_path)
     path = zip_of(tmp_path / "FY2026_070_Contracts_Full.zip", {MEMBER: repeated_rows(8 << 20)})
     (member,) = zipfile.ZipFile(path).infolist()
     assert member.file_size / member.compress_size > MAX_COMPRESSION_RATIO
     forbid_extraction(monkeypatch)
 
-    error = assert_refused(con, path, re.escape(f"member {MEMBER} expands from {member.compress_size:,} to"))
+    error = assert_refused(con, tmp_path, path, re.escape(f"member {MEMBER} expands from {member.compress_size:,} to"))
     assert f"{member.file_size:,} bytes" in str(error)
     assert f"the limit is {MAX_COMPRESSION_RATIO:,.0f} times" in str(error)
 
@@ -467,7 +465,6 @@ def test_a_member_expanding_past_the_limit_while_streaming_is_stopped(
 def test_a_member_whose_header_understates_its_size_is_refused_as_corrupt(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    seed(con, tmp_path)
     path = zip_of(tmp_path / "lying.zip", {MEMBER: varied_rows(200)})
     data = bytearray(path.read_bytes())
     central = data.index(b"PK\x01\x02")  # the member's central directory entry; its unzipped size at +24
@@ -475,7 +472,7 @@ def test_a_member_whose_header_understates_its_size_is_refused_as_corrupt(
     path.write_bytes(bytes(data))
     assert zipfile.ZipFile(path).infolist()[0].file_size == 1000
 
-    assert_refused(con, path, rf"member {re.escape(MEMBER)} is corrupt or unreadable .*CRC")
+    assert_refused(con, tmp_path, path, rf"member {re.escape(MEMBER)} is corrupt or unreadable .*CRC")
 
 
 # ---------------------------------------------------------------------------------------------------

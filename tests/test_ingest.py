@@ -17,26 +17,30 @@ from datasets.catalogue import BUNDLED_FILES, KINDS
 from datasets.db import first_row, scalar
 from datasets.errors import LoadError, UnknownFormatError
 from datasets.ingest import CsvInput, LoadReport, csv_inputs, ingest_paths, load_file
-from datasets.sources.usaspending.load import COLUMN_LISTS
+from datasets.sources.usaspending.load import COLUMN_LISTS, SEARCH_EXPORT
 from datasets.store import load_bundled, table_counts
 from tests.conftest import write_csv
 
 TX_HEADER: list[str] = list(COLUMN_LISTS["Contracts_PrimeTransactions"])
 AWARD_HEADER: list[str] = list(COLUMN_LISTS["Contracts_PrimeAwardSummaries"])
 SUB_HEADER: list[str] = list(COLUMN_LISTS["Contracts_Subawards"])
-SEARCH_HEADER = [
-    "Agency",
-    "Award ID",
-    "Recipient Name",
-    "Federal Action Obligation",
-    "Action Date",
-    "Modification",
-    "Product/Service Description",
-    "NAICS Description",
-    "Transaction Description",
-    "Generated Award ID",
-]
+SEARCH_HEADER: list[str] = list(SEARCH_EXPORT.known_columns)
 ROSHEL_AWARD = "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"
+# A row of the 2018-era download, column by column in the file's order.
+SENDUM_2018 = {
+    "award_id_piid": "HSCEMD16P00001",
+    "modification_number": "0",
+    "transaction_number": "0",
+    "parent_award_agency_id": "",
+    "parent_award_id": "",
+    "federal_action_obligation": "56923.7",
+    "action_date": "13/07/2016",
+    "awarding_sub_agency_code": "7012",
+    "recipient_duns": "20123456",
+    "recipient_name": "SENDUM WIRELESS CORPORATION",
+    "recipient_country_code": "CAN",
+    "foreign_owned_and_located": "t",
+}
 
 
 def tx_row(**values: Any) -> list[str]:
@@ -337,40 +341,7 @@ def test_search_export_takes_the_agency_from_the_award_key(con: duckdb.DuckDBPyC
 def test_2018_download_reads_day_first_dates_and_builds_usaspending_keys(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    header = [
-        "award_id_piid",
-        "modification_number",
-        "transaction_number",
-        "parent_award_agency_id",
-        "parent_award_id",
-        "federal_action_obligation",
-        "action_date",
-        "awarding_sub_agency_code",
-        "recipient_duns",
-        "recipient_name",
-        "recipient_country_code",
-        "foreign_owned_and_located",
-    ]
-    path = write_csv(
-        tmp_path / "fy16.csv",
-        header,
-        [
-            [
-                "HSCEMD16P00001",
-                "0",
-                "0",
-                "",
-                "",
-                "56923.7",
-                "13/07/2016",
-                "7012",
-                "20123456",
-                "SENDUM WIRELESS CORPORATION",
-                "CAN",
-                "t",
-            ],
-        ],
-    )
+    path = write_csv(tmp_path / "fy16.csv", list(SENDUM_2018), [list(SENDUM_2018.values())])
     report = load(con, path)
     assert report.kind == "usaspending_transactions_2018"
     row = first_row(

@@ -6,24 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.name_sets import AUDIT, GOC, audited_goc_spellings, goc_own_grouping, labelled_usaspending_names
 from datasets.catalogue import BUNDLED_DATA
-from scoring.evaluation import (
-    evaluate_audited_sample,
-    evaluate_labelled,
-    evaluate_leave_one_out,
-    read_audit,
-    read_labelled,
-    read_vendor_normalization,
-    read_vendor_normalization_lines,
-    registry_from_csv,
-)
+from scoring.evaluation import evaluate_audited_sample, read_audit, read_vendor_normalization_lines, registry_from_csv
 from scoring.matching import ACCEPT, NameMatcher, is_ordinary_word
 from scoring.normalize import normalize_names
-from tests.conftest import REAL
-
-LABELLED = Path(__file__).with_name("fixtures") / "name_eval_usaspending.csv"
-AUDIT = Path(__file__).with_name("fixtures") / "goc_vendor_audit.csv"
-GOC = REAL / "goc_contracts_vendor_normalization.csv"
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +21,7 @@ def registry() -> tuple[NameMatcher, dict[str, str]]:
 
 def test_usaspending_names_meet_the_targets(registry: tuple[NameMatcher, dict[str, str]]) -> None:
     matcher, parent_of = registry
-    metrics = evaluate_labelled(matcher, parent_of, read_labelled(LABELLED), "usaspending")
+    metrics = labelled_usaspending_names(matcher, parent_of, "usaspending")
     assert metrics.true_positive >= 55, metrics.summary()
     assert metrics.precision >= 0.99 and metrics.recall >= 0.95, (metrics.summary(), metrics.mistakes)
     assert metrics.foreign_to_canadian == 0, metrics.mistakes
@@ -45,7 +32,7 @@ def test_canadian_vendor_spellings_audited_sample(registry: tuple[NameMatcher, d
         pytest.skip(f"{GOC} not found (CI provides ../shared/data/real)")
     audit = read_audit(AUDIT)
     assert len(audit) == 600 and {a.relation for a in audit} == {"variant", "related", "unclear"}
-    metrics, unclear = evaluate_audited_sample(read_vendor_normalization_lines(GOC), audit, "goc audited")
+    metrics, unclear = audited_goc_spellings("goc audited")
     assert unclear == 6
     # Floors that guard against regressions; the targets (0.99 / 0.95) are not met on this set (see README).
     assert metrics.precision >= 0.98, (metrics.summary(), metrics.mistakes)
@@ -64,7 +51,7 @@ def test_audit_labels_point_at_the_rows_they_name(tmp_path: Path) -> None:
 def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher, dict[str, str]]) -> None:
     if not GOC.exists():
         pytest.skip(f"{GOC} not found (CI provides ../shared/data/real)")
-    metrics = evaluate_leave_one_out(read_vendor_normalization(GOC), "goc")
+    metrics = goc_own_grouping("goc")
     assert metrics.precision >= 0.99, metrics.summary()
     # That project also groups dealerships, resellers and firms bought under other names, which a screen must
     # not attribute on a name alone; this floor guards against regressions.

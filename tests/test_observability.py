@@ -12,14 +12,6 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.observability import JsonFormatter
 from service.settings import Settings
-from tests.conftest import build_store
-
-
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("obs") / "exposure.duckdb"
-    build_store(path)
-    return path
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from datasets.overrides import add_override, list_overrides, remove_override
 from service.app import create_app
 from service.cli import main
 from service.settings import Settings
-from tests.conftest import build_store
+from tests.conftest import build_store, read_only
 
 
 @pytest.fixture
@@ -22,16 +22,19 @@ def db(tmp_path: Path) -> Path:
 
 
 def _contribution(db: Path, award_prefix: str) -> list[tuple[str, str]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with read_only(db) as con:
         rows = con.execute(
             "SELECT firm_id, matched_by FROM contributions WHERE award_key LIKE ? AND link_kind <> 'evidence' "
             "ORDER BY firm_id",
             [award_prefix + "%"],
         ).fetchall()
-    finally:
-        con.close()
     return [(str(a), str(b)) for a, b in rows]
+
+
+def _override(db: Path, name: str, decision: str, why: str) -> int:
+    """`exposure overrides add` for a vendor name on Roshel, as an analyst."""
+    command = ["overrides", "add", "--name", name, "--firm", "roshel", "--decision", decision]
+    return main(["--db", str(db), *command, "--by", "analyst@fund", "--why", why])
 
 
 def test_is_not_takes_a_vendor_off_a_firm_and_is_puts_it_back(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,51 +42,11 @@ def test_is_not_takes_a_vendor_off_a_firm_and_is_puts_it_back(db: Path, capsys: 
     assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
     assert _contribution(db, roshel_award) == [("roshel", "alias:name")]
 
-    assert (
-        main(
-            [
-                "--db",
-                str(db),
-                "overrides",
-                "add",
-                "--name",
-                "ROSHEL LLC",
-                "--firm",
-                "roshel",
-                "--decision",
-                "is_not",
-                "--by",
-                "analyst@fund",
-                "--why",
-                "test: entity unconfirmed",
-            ]
-        )
-        == 0
-    )
+    assert _override(db, "ROSHEL LLC", "is_not", "test: entity unconfirmed") == 0
     assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
     assert _contribution(db, roshel_award) == []
 
-    assert (
-        main(
-            [
-                "--db",
-                str(db),
-                "overrides",
-                "add",
-                "--name",
-                "Roshel LLC",
-                "--firm",
-                "roshel",
-                "--decision",
-                "is",
-                "--by",
-                "analyst@fund",
-                "--why",
-                "ICE justification names Roshel LLC of Brampton",
-            ]
-        )
-        == 0
-    )
+    assert _override(db, "Roshel LLC", "is", "ICE justification names Roshel LLC of Brampton") == 0
     assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
     assert _contribution(db, roshel_award) == [("roshel", "override:is")]
 

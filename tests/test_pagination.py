@@ -126,11 +126,6 @@ def test_the_key_file_is_made_once_and_shared(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("pages") / "exposure.duckdb")
-
-
-@pytest.fixture(scope="module")
 def client(db: Path) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as test_client:
         yield test_client

@@ -6,12 +6,12 @@ import threading
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from bench.generate import generate
 from datasets.errors import DataError
 from service import pipeline
+from tests.conftest import read_only
 
 
 @pytest.fixture(scope="module")
@@ -23,12 +23,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _transactions(db: Path) -> int:
-    con = duckdb.connect(str(db.resolve()), read_only=True)
-    try:
+    with read_only(db.resolve()) as con:
         row = con.execute("SELECT count(*) FROM transactions").fetchone()
-        return int(row[0]) if row else 0
-    finally:
-        con.close()
+    return int(row[0]) if row else 0
 
 
 def test_two_refreshes_at_once_both_land(published: Path, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from datasets.catalogue import KINDS, expected_rows
@@ -16,6 +15,7 @@ from datasets.ingest import LoadReport, ingest_paths
 from datasets.store import connect, load_bundled, table_counts
 from scoring import ScoreResult, load_methodology, score
 from service.cli import main
+from tests.conftest import read_only
 
 AS_OF = date(2026, 11, 22)
 EXPECTED_KIND = {
@@ -130,8 +130,7 @@ def test_west_publishing_resolves_to_thomson_reuters_under_all_three_parent_name
     c = result.contributions
     west = c.filter((c["via_firm_id"] == "west-publishing") & c["award_key"].is_not_null())
     assert set(west["parent_id"].to_list()) == {"thomson-reuters"}
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with read_only(db) as con:
         parents = scalar(
             con,
             "SELECT list(DISTINCT recipient_parent_uei ORDER BY recipient_parent_uei) FROM awards "
@@ -145,8 +144,6 @@ def test_west_publishing_resolves_to_thomson_reuters_under_all_three_parent_name
                 "AND source_kind = 'usaspending_award_summaries'"
             ).fetchall()
         ]
-    finally:
-        con.close()
     on_mn_awards = west.filter(west["award_key"].is_in(mn_keys))
     # Each award counts once: transactions seen plus the remainder of the lifetime total.
     assert on_mn_awards["share_cents"].sum() / 100 >= 49_175_841.69
@@ -180,8 +177,7 @@ def test_ownership_counts_only_on_the_days_it_held(scored: tuple[Path, ScoreResu
     c = result.contributions
     jv = c.filter((c["parent_id"] == "wsp") & (c["via_firm_id"] == "wsp-eis-hdr-jv"))
     assert jv.height and (jv["link_date"] >= date(2022, 9, 23)).all()
-    con = duckdb.connect(str(db), read_only=True)
-    try:
+    with read_only(db) as con:
         before = scalar(
             con,
             "SELECT count(*) FROM transactions WHERE recipient_name ILIKE 'WSP E&IS%HDR%' "
@@ -190,8 +186,6 @@ def test_ownership_counts_only_on_the_days_it_held(scored: tuple[Path, ScoreResu
         rows = con.execute(
             "SELECT valid_from FROM ownership_paths WHERE firm_id = 'wsp-eis-hdr-jv' AND parent_id = 'wsp'"
         ).fetchall()
-    finally:
-        con.close()
     assert int(before) > 0, "the JV's early rows are in the real files"
     assert rows == [(date(2022, 9, 23),)]  # the persisted roll-up carries the date the server reads
     micro_focus = c.filter(c["via_firm_id"] == "micro-focus-government-solutions")

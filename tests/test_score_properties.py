@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from scoring import ScoreResult, load_methodology, score
-from scoring.exposure import score_from_weighted
+from scoring.exposure import FACTORS, score_from_weighted
 from tests.builders import frames, tx
 
 METHODOLOGY = load_methodology()
@@ -81,14 +81,7 @@ def test_score_is_bounded_never_nan_and_contributions_add_up(links: list[dict[st
     for factor in ("category_severity", "agency_weight", "recency_weight", "ownership_share", "channel_weight"):
         assert c[factor].is_between(0, 1).all(), factor
     factors = c["weighted_amount_cents"].cast(pl.Float64) / 100
-    for factor in (
-        "category_severity",
-        "agency_weight",
-        "recency_weight",
-        "evidence_confidence_weight",
-        "ownership_share",
-        "channel_weight",
-    ):
+    for factor in FACTORS:
         factors = factors * c[factor]
     tolerance = 1e-9 * (c["contribution"].abs() + 1)
     assert ((factors - c["contribution"]).abs() <= tolerance).all()

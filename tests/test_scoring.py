@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
-from scoring import StoreFrames, load_methodology, score
+from scoring import ScoreResult, StoreFrames, load_methodology, score
 from scoring.normalize import normalize_name
 from scoring.resolve import FOREIGN_OWNED_US
 from scoring.rollup import ultimate_canadian_parents
@@ -66,17 +67,24 @@ CANADIAN_PARENT = [
 OWNED = [{"child_firm_id": "us-sub", "parent_firm_id": "parent", "relation": "wholly_owned"}]
 
 
+def score_maple(**records: list[dict[str, Any]]) -> ScoreResult:
+    """Score `records` (transactions=, awards=, evidence=, ...) for the Canadian parent and its U.S. subsidiary."""
+    return score(_frames(firms=CANADIAN_PARENT, ownership=OWNED, **records), load_methodology(), AS_OF)
+
+
+def maple_tx(key: str, award: str, amount: str, when: date, **extra: Any) -> dict[str, Any]:
+    """A transaction paid to the U.S. subsidiary under its own name."""
+    return tx(key, award, amount, when, "MAPLE FEDERAL LLC", **extra)
+
+
 def test_identifier_beats_name_and_subsidiary_rolls_up() -> None:
-    frames = _frames(
+    result = score_maple(
         transactions=[
             tx("t1", "A1", "100.00", date(2026, 1, 1), "SOMETHING ELSE ENTIRELY", recipient_uei="UEI000000001"),
             tx("t2", "A2", "50.00", date(2026, 1, 1), "MAPLE FEDERAL, L.L.C."),
         ],
-        firms=CANADIAN_PARENT,
         identifiers=[{"firm_id": "us-sub", "scheme": "uei", "value": "UEI000000001"}],
-        ownership=OWNED,
     )
-    result = score(frames, load_methodology(), AS_OF)
     c = result.contributions.sort("link_id")
     assert c["parent_id"].to_list() == ["parent", "parent"]
     assert c["via_firm_id"].to_list() == ["us-sub", "us-sub"]
@@ -99,24 +107,14 @@ def test_a_name_claimed_by_two_firms_attributes_nothing() -> None:
 
 def test_the_same_transaction_in_two_formats_counts_once() -> None:
     when = date(2026, 1, 1)
-    frames = _frames(
+    bulk = {"source_kind": "usaspending_prime_transactions", "recipient_uei": "UEI000000001"}
+    result = score_maple(
         transactions=[
-            tx("A1|0|2026-01-01", "A1", "100.00", when, "MAPLE FEDERAL LLC"),
-            tx(
-                "7012_-NONE-_A1_0_-NONE-_0",
-                "A1",
-                "100.00",
-                when,
-                "MAPLE FEDERAL LLC",
-                source_kind="usaspending_prime_transactions",
-                recipient_uei="UEI000000001",
-            ),
-            tx("A1|P00001|2026-02-01", "A1", "-30.00", date(2026, 2, 1), "MAPLE FEDERAL LLC", mod="P00001"),
-        ],
-        firms=CANADIAN_PARENT,
-        ownership=OWNED,
+            maple_tx("A1|0|2026-01-01", "A1", "100.00", when),
+            maple_tx("7012_-NONE-_A1_0_-NONE-_0", "A1", "100.00", when, **bulk),
+            maple_tx("A1|P00001|2026-02-01", "A1", "-30.00", date(2026, 2, 1), mod="P00001"),
+        ]
     )
-    result = score(frames, load_methodology(), AS_OF)
     assert float(result.scores.filter(pl.col("firm_id") == "parent")["direct_total"][0]) == 70.0
     assert sorted(result.contributions["link_id"].to_list()) == [
         "transaction:7012_-NONE-_A1_0_-NONE-_0",
@@ -127,8 +125,8 @@ def test_the_same_transaction_in_two_formats_counts_once() -> None:
 def test_an_award_summary_adds_only_what_its_transactions_do_not_cover() -> None:
     from decimal import Decimal
 
-    frames = _frames(
-        transactions=[tx("A1|0|2026-01-01", "A1", "100.00", date(2026, 1, 1), "MAPLE FEDERAL LLC")],
+    result = score_maple(
+        transactions=[maple_tx("A1|0|2026-01-01", "A1", "100.00", date(2026, 1, 1))],
         awards=[
             {
                 "contract_award_unique_key": "A1",
@@ -145,10 +143,7 @@ def test_an_award_summary_adds_only_what_its_transactions_do_not_cover() -> None
                 "recipient_name": "MAPLE FEDERAL LLC",
             },
         ],
-        firms=CANADIAN_PARENT,
-        ownership=OWNED,
     )
-    result = score(frames, load_methodology(), AS_OF)
     assert float(result.scores.filter(pl.col("firm_id") == "parent")["direct_total"][0]) == 290.0
 
 
@@ -167,7 +162,7 @@ def test_a_canadian_recipient_without_a_registry_entry_is_scored() -> None:
 
 def test_ownership_counts_only_while_it_is_valid() -> None:
     frames = _frames(
-        transactions=[tx("t1", "A1", "100.00", date(2020, 1, 1), "MAPLE FEDERAL LLC")],
+        transactions=[maple_tx("t1", "A1", "100.00", date(2020, 1, 1))],
         firms=CANADIAN_PARENT,
         ownership=[{**OWNED[0], "valid_from": date(2027, 1, 1)}],
     )
@@ -179,9 +174,9 @@ def test_ownership_is_dated_per_record_bought_then_sold() -> None:
     """Records count for the parent only between the purchase and the sale, whatever the as-of date."""
     frames = _frames(
         transactions=[
-            tx("t1", "A1", "100.00", date(2019, 6, 1), "MAPLE FEDERAL LLC"),  # before the purchase
-            tx("t2", "A2", "200.00", date(2021, 6, 1), "MAPLE FEDERAL LLC"),  # while owned
-            tx("t3", "A3", "400.00", date(2024, 6, 1), "MAPLE FEDERAL LLC"),  # after the sale
+            maple_tx("t1", "A1", "100.00", date(2019, 6, 1)),  # before the purchase
+            maple_tx("t2", "A2", "200.00", date(2021, 6, 1)),  # while owned
+            maple_tx("t3", "A3", "400.00", date(2024, 6, 1)),  # after the sale
         ],
         firms=CANADIAN_PARENT,
         ownership=[{**OWNED[0], "valid_from": date(2020, 1, 1), "valid_to": date(2022, 12, 31)}],
@@ -212,26 +207,18 @@ def test_a_look_alike_spelling_of_a_short_name_is_not_attributed() -> None:
 
 def test_a_foreign_owned_us_vendor_needs_less_to_match_than_any_other() -> None:
     def run(flag: str | None) -> list[str]:
-        frames = _frames(
-            transactions=[
-                tx("t1", "A1", "100.00", date(2026, 1, 1), "MAPLE DEFENSE FEDERAL INC", domestic_or_foreign_entity=flag)
-            ],
-            firms=CANADIAN_PARENT,
-            ownership=OWNED,
+        vendor = tx(
+            "t1", "A1", "100.00", date(2026, 1, 1), "MAPLE DEFENSE FEDERAL INC", domestic_or_foreign_entity=flag
         )
-        return score(frames, load_methodology(), AS_OF).contributions["matched_by"].to_list()
+        return score_maple(transactions=[vendor]).contributions["matched_by"].to_list()
 
     assert run(None) == []  # a resemblance alone is not enough
     assert run("FOREIGN-OWNED BUSINESS INCORPORATED IN THE U.S.") == ["fuzzy:name"]
 
 
 def test_fuzzy_matches_carry_their_confidence_into_contributions() -> None:
-    frames = _frames(
-        transactions=[tx("t1", "A1", "100.00", date(2026, 1, 1), "MAPLE FEDRAL SYSTEMS")],
-        firms=CANADIAN_PARENT,
-        ownership=OWNED,
-    )
-    row = score(frames, load_methodology(), AS_OF).contributions.to_dicts()[0]
+    typo = tx("t1", "A1", "100.00", date(2026, 1, 1), "MAPLE FEDRAL SYSTEMS")
+    row = score_maple(transactions=[typo]).contributions.to_dicts()[0]
     assert row["matched_by"] == "fuzzy:name" and row["matched_value"] == "MAPLE FEDERAL"
     assert 0.9 <= row["match_confidence"] < 1.0
 
@@ -241,53 +228,35 @@ def test_fuzzy_matches_carry_their_confidence_into_contributions() -> None:
 
 def test_a_cancelled_award_nets_to_nothing_instead_of_lowering_the_score() -> None:
     obligated_then_cancelled = [
-        tx("t1", "A1", "1000000.00", date(2019, 1, 1), "MAPLE FEDERAL LLC"),
-        tx("t2", "A1", "-1000000.00", date(2026, 1, 1), "MAPLE FEDERAL LLC", mod="1"),
+        maple_tx("t1", "A1", "1000000.00", date(2019, 1, 1)),
+        maple_tx("t2", "A1", "-1000000.00", date(2026, 1, 1), mod="1"),
     ]
-    other = [tx("t3", "A2", "5000.00", date(2026, 1, 1), "MAPLE FEDERAL LLC")]
-    with_cancelled = score(
-        _frames(transactions=obligated_then_cancelled + other, firms=CANADIAN_PARENT, ownership=OWNED),
-        load_methodology(),
-        AS_OF,
-    )
-    without = score(_frames(transactions=other, firms=CANADIAN_PARENT, ownership=OWNED), load_methodology(), AS_OF)
+    other = [maple_tx("t3", "A2", "5000.00", date(2026, 1, 1))]
+    with_cancelled = score_maple(transactions=obligated_then_cancelled + other)
+    without = score_maple(transactions=other)
     c = with_cancelled.contributions
     assert c.filter(c["award_key"] == "A1")["contribution"].sum() == pytest.approx(0.0, abs=1e-6)
     assert with_cancelled.scores["score"].to_list() == without.scores["score"].to_list()
     # A partial de-obligation still leaves a positive award.
-    partly = score(
-        _frames(
-            transactions=[
-                obligated_then_cancelled[0],
-                {**obligated_then_cancelled[1], "federal_action_obligation": -400000},
-            ],
-            firms=CANADIAN_PARENT,
-            ownership=OWNED,
-        ),
-        load_methodology(),
-        AS_OF,
+    partly = score_maple(
+        transactions=[
+            obligated_then_cancelled[0],
+            {**obligated_then_cancelled[1], "federal_action_obligation": -400000},
+        ]
     )
     assert partly.contributions["contribution"].sum() > 0
 
 
 def test_a_description_naming_surveillance_wins_over_a_generic_it_code() -> None:
-    frames = _frames(
+    reader = "LICENSE PLATE READER DATA SUBSCRIPTION"
+    c = score_maple(
         transactions=[
-            tx(
-                "t1",
-                "A1",
-                "100.00",
-                date(2026, 1, 1),
-                "MAPLE FEDERAL LLC",
-                product_or_service_code="DA01",
-                transaction_description="LICENSE PLATE READER DATA SUBSCRIPTION",
+            maple_tx(
+                "t1", "A1", "100.00", date(2026, 1, 1), product_or_service_code="DA01", transaction_description=reader
             ),
-            tx("t2", "A2", "100.00", date(2026, 1, 1), "MAPLE FEDERAL LLC", product_or_service_code="DA01"),
-        ],
-        firms=CANADIAN_PARENT,
-        ownership=OWNED,
-    )
-    c = score(frames, load_methodology(), AS_OF).contributions.sort("award_key")
+            maple_tx("t2", "A2", "100.00", date(2026, 1, 1), product_or_service_code="DA01"),
+        ]
+    ).contributions.sort("award_key")
     assert c["category"].to_list() == ["surveillance", "it_software"]
     assert c["category_source"].to_list()[0] == "description_keyword"
 
@@ -325,7 +294,7 @@ def test_cancelled_and_intended_deals_are_shown_but_add_nothing() -> None:
         )
         for status in ("cancelled", "intended")
     ]
-    result = score(_frames(firms=CANADIAN_PARENT, ownership=OWNED, evidence=evidence), methodology, AS_OF)
+    result = score_maple(evidence=evidence)
     assert result.contributions.height == 2  # still on the record, with their factors
     assert result.contributions["contribution"].sum() == 0
     assert result.scores["score"].to_list() == [0.0]
@@ -334,13 +303,9 @@ def test_cancelled_and_intended_deals_are_shown_but_add_nothing() -> None:
 def test_evidence_about_an_award_in_the_records_counts_its_obligations_not_the_ceiling() -> None:
     # "up to" US$22 million, as reported
     reseller_deal = _document(channel="reseller", amount=Decimal("22000000"), currency="USD", award_key="A9")
-    frames = _frames(
-        transactions=[tx("t1", "A9", "1000000.00", date(2026, 1, 1), "SOME RESELLER INC")],
-        firms=CANADIAN_PARENT,
-        ownership=OWNED,
-        evidence=[reseller_deal],
-    )
-    c = score(frames, load_methodology(), AS_OF).contributions
+    c = score_maple(
+        transactions=[tx("t1", "A9", "1000000.00", date(2026, 1, 1), "SOME RESELLER INC")], evidence=[reseller_deal]
+    ).contributions
     assert c["link_kind"].to_list() == ["evidence"]
     assert c["weighted_amount_cents"].to_list() == [100_000_000]  # the award's US$1M actually obligated
 
@@ -410,15 +375,12 @@ def test_an_inconsistent_methodology_is_refused_with_the_field_named(tmp_path: P
 
 def test_evidence_about_an_award_that_netted_to_zero_counts_nothing() -> None:
     cancelled_award_deal = _document(award_key="A9")  # the report gives no figure
-    frames = _frames(
+    c = score_maple(
         transactions=[
             tx("t1", "A9", "250000.00", date(2026, 1, 1), "SOME VENDOR INC"),
             tx("t2", "A9", "-250000.00", date(2026, 2, 1), "SOME VENDOR INC"),
         ],
-        firms=CANADIAN_PARENT,
-        ownership=OWNED,
         evidence=[cancelled_award_deal],
-    )
-    c = score(frames, load_methodology(), AS_OF).contributions
+    ).contributions
     assert c["weighted_amount_cents"].to_list() == [0]  # not the nominal US$100,000 of a document with no figure
     assert c["contribution"].to_list() == [0.0]

@@ -7,7 +7,7 @@ file; `paths` loads a list of paths; `report` is the accounting of one load.
 """
 
 from datasets.ingest.inputs import CsvInput, csv_inputs
-from datasets.ingest.kinds import Kind, SourceMeta, detect_kind
+from datasets.ingest.kinds import Kind, SourceMeta, detect_kind, one_spelling_each, own_format
 from datasets.ingest.load import StepCallback, load_file
 from datasets.ingest.paths import FileStepCallback, ingest_paths
 from datasets.ingest.report import LoadReport
@@ -23,4 +23,6 @@ __all__ = [
     "detect_kind",
     "ingest_paths",
     "load_file",
+    "one_spelling_each",
+    "own_format",
 ]

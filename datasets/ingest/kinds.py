@@ -10,6 +10,7 @@ import duckdb
 import yaml
 
 from datasets.errors import UnknownFormatError
+from datasets.sql import FieldSpec, fields_from, same_named_columns
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,40 @@ class Kind:
             | {raw for raw, _canonical in self.renames}
         )
         return [column for column in header if column not in known]
+
+
+def one_spelling_each(*columns: str) -> tuple[tuple[str, ...], ...]:
+    """`Kind.required` for columns that have a single accepted spelling each."""
+    return tuple((column,) for column in columns)
+
+
+def own_format(
+    *,
+    name: str,
+    description: str,
+    table: str,
+    key: str,
+    spec: FieldSpec,
+    checks: tuple[tuple[str, str], ...],
+    meta: SourceMeta,
+    required: Sequence[str] | None = None,
+) -> Kind:
+    """A format of the project's own, whose header is the raw columns `spec` reads under the fields' own names:
+    all of them required unless `required` names some. Its table has no source_kind column (it is fed by this
+    format alone)."""
+    header = same_named_columns(spec)
+    return Kind(
+        name=name,
+        description=description,
+        table=table,
+        key=key,
+        required=one_spelling_each(*(header if required is None else required)),
+        fields=fields_from(spec),
+        checks=checks,
+        meta=meta,
+        known_columns=header,
+        source_kind_column=False,
+    )
 
 
 def detect_kind(header: Sequence[str], kinds: Sequence[Kind], file_name: str) -> Kind:

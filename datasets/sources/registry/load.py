@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from datasets.ingest import Kind, SourceMeta
+from datasets.ingest import Kind, SourceMeta, one_spelling_each, own_format
 from datasets.sql import (
     check_date,
     check_fraction,
@@ -16,10 +16,16 @@ from datasets.sql import (
     check_money,
     check_required,
     date,
+    date_text_or_blank,
+    fields_from,
+    flag,
     fraction,
     integer,
+    joined,
+    lower_text,
     money,
     text,
+    text_or,
     upper_text,
 )
 
@@ -30,62 +36,54 @@ IDENTIFIER_SCHEMES = ("ticker", "isin", "lei", "bn", "uei", "duns", "cage", "sec
 RELATIONS = ("wholly_owned", "majority", "minority", "joint_venture", "joint_venture_8a", "consolidated")
 CONFIDENCE = ("high", "medium", "low")
 
-
-def _columns(*names: str) -> tuple[tuple[str, ...], ...]:
-    return tuple((n,) for n in names)
-
-
-AGENCIES = Kind(
+AGENCIES = own_format(
     name="registry_agencies",
     description="exposure-screen agency list (agency_code, name, level, parent_code)",
     table="agencies",
     key="agency_code",
-    required=_columns("agency_code", "name", "abbreviation", "level", "parent_code", "active", "source_url"),
-    fields=(
-        ("agency_code", text("agency_code")),
-        ("name", text("name")),
-        ("abbreviation", text("abbreviation")),
-        ("level", f"lower({text('level')})"),
-        ("parent_code", text("parent_code")),
-        ("active", f"lower(coalesce({text('active')}, 'true')) IN ('true', 't', '1', 'yes')"),
-        ("source_url", text("source_url")),
-    ),
+    spec={
+        "agency_code": text,
+        "name": text,
+        "abbreviation": text,
+        "level": lower_text,
+        "parent_code": text,
+        "active": flag(blank=True),
+        "source_url": text,
+    },
     checks=(
         check_required("agency_code"),
         check_required("name"),
         check_in("level", ("department", "subtier")),
         check_required("source_url"),
     ),
-    known_columns=tuple(["agency_code", "name", "abbreviation", "level", "parent_code", "active", "source_url"]),
     meta=META,
-    source_kind_column=False,
 )
 
-FIRMS = Kind(
+FIRMS = own_format(
     name="registry_firms",
     description="exposure-screen firm registry (firm_id, name, country_code, ...)",
     table="firms",
     key="firm_id",
-    required=_columns("firm_id", "name", "country_code", "province", "listing_status", "source_url"),
-    fields=(
-        ("firm_id", f"lower({text('firm_id')})"),
-        ("name", text("name")),
-        ("country_code", upper_text("country_code")),
-        ("province", upper_text("province")),
-        ("city", text("city")),
-        ("listing_status", f"lower({text('listing_status')})"),
-        ("annual_revenue", money("annual_revenue")),
-        ("revenue_currency", upper_text("revenue_currency")),
-        ("revenue_year", integer("revenue_year")),
-        ("revenue_basis", f"lower({text('revenue_basis')})"),
-        ("description", text("description")),
-        ("source_url", text("source_url")),
-        ("source_publisher", text("source_publisher")),
-    ),
+    required=("firm_id", "name", "country_code", "province", "listing_status", "source_url"),
+    spec={
+        "firm_id": lower_text,
+        "name": text,
+        "country_code": upper_text,
+        "province": upper_text,
+        "city": text,
+        "listing_status": lower_text,
+        "annual_revenue": money,
+        "revenue_currency": upper_text,
+        "revenue_year": integer,
+        "revenue_basis": lower_text,
+        "description": text,
+        "source_url": text,
+        "source_publisher": text,
+    },
     checks=(
         check_required("firm_id"),
         (
-            f"NOT regexp_matches(lower({text('firm_id')}), '^[a-z0-9][a-z0-9-]*$')",
+            f"NOT regexp_matches({lower_text('firm_id')}, '^[a-z0-9][a-z0-9-]*$')",
             "'firm_id must be a lowercase slug [a-z0-9-], got: ' || \"firm_id\"",
         ),
         check_required("name"),
@@ -93,69 +91,44 @@ FIRMS = Kind(
         check_in("revenue_basis", ("actual", "estimated"), required=False),
         check_required("source_url"),
     ),
-    known_columns=tuple(
-        [
-            "firm_id",
-            "name",
-            "country_code",
-            "province",
-            "city",
-            "listing_status",
-            "annual_revenue",
-            "revenue_currency",
-            "revenue_year",
-            "revenue_basis",
-            "description",
-            "source_url",
-            "source_publisher",
-        ]
-    ),
     meta=META,
-    source_kind_column=False,
 )
 
-ALIASES = Kind(
+ALIASES = own_format(
     name="registry_aliases",
     description="exposure-screen firm aliases (firm_id, alias, language, alias_kind)",
     table="firm_aliases",
     key="alias_key",
-    required=_columns("firm_id", "alias", "language", "alias_kind", "source_url"),
-    fields=(
-        ("alias_key", f"lower({text('firm_id')}) || '|' || {text('alias')}"),
-        ("firm_id", f"lower({text('firm_id')})"),
-        ("alias", text("alias")),
-        ("language", f"lower({text('language')})"),
-        ("alias_kind", f"lower({text('alias_kind')})"),
-        ("source_url", text("source_url")),
-    ),
+    spec={
+        "alias_key": joined(lower_text("firm_id"), text("alias")),
+        "firm_id": lower_text,
+        "alias": text,
+        "language": lower_text,
+        "alias_kind": lower_text,
+        "source_url": text,
+    },
     checks=(
         check_required("firm_id"),
         check_required("alias"),
         check_known_firm("firm_id"),
         check_required("source_url"),
     ),
-    known_columns=tuple(["firm_id", "alias", "language", "alias_kind", "source_url"]),
     meta=META,
-    source_kind_column=False,
 )
 
-IDENTIFIERS = Kind(
+IDENTIFIERS = own_format(
     name="registry_identifiers",
     description="exposure-screen firm identifiers (firm_id, scheme, value, exchange)",
     table="firm_identifiers",
     key="identifier_key",
-    required=_columns("firm_id", "scheme", "value", "exchange", "source_url"),
-    fields=(
-        (
-            "identifier_key",
-            f"lower({text('scheme')}) || '|' || {upper_text('value')} || '|' || coalesce({upper_text('exchange')}, '')",
-        ),
-        ("firm_id", f"lower({text('firm_id')})"),
-        ("scheme", f"lower({text('scheme')})"),
-        ("value", upper_text("value")),
-        ("exchange", upper_text("exchange")),
-        ("source_url", text("source_url")),
-    ),
+    spec={
+        "identifier_key": joined(lower_text("scheme"), upper_text("value"), f"coalesce({upper_text('exchange')}, '')"),
+        "firm_id": lower_text,
+        "scheme": lower_text,
+        "value": upper_text,
+        "exchange": upper_text,
+        "source_url": text,
+    },
     checks=(
         check_required("firm_id"),
         check_known_firm("firm_id"),
@@ -163,40 +136,36 @@ IDENTIFIERS = Kind(
         check_required("value"),
         check_required("source_url"),
     ),
-    known_columns=tuple(["firm_id", "scheme", "value", "exchange", "source_url"]),
     meta=META,
-    source_kind_column=False,
 )
 
-OWNERSHIP = Kind(
+OWNERSHIP = own_format(
     name="registry_ownership",
     description="exposure-screen ownership edges (child_firm_id, parent_firm_id, share, relation)",
     table="ownership",
     key="ownership_key",
-    required=_columns("child_firm_id", "parent_firm_id", "share", "relation", "valid_from", "valid_to", "source_url"),
-    fields=(
-        (
-            "ownership_key",
-            f"lower({text('child_firm_id')}) || '|' || lower({text('parent_firm_id')}) || '|' || "
-            f"coalesce(CAST({date('valid_from')} AS VARCHAR), '')",
+    required=("child_firm_id", "parent_firm_id", "share", "relation", "valid_from", "valid_to", "source_url"),
+    spec={
+        "ownership_key": joined(
+            lower_text("child_firm_id"), lower_text("parent_firm_id"), date_text_or_blank("valid_from")
         ),
-        ("child_firm_id", f"lower({text('child_firm_id')})"),
-        ("parent_firm_id", f"lower({text('parent_firm_id')})"),
-        ("share", fraction("share")),
-        ("relation", f"lower({text('relation')})"),
-        ("valid_from", date("valid_from")),
-        ("valid_to", date("valid_to")),
-        ("source_url", text("source_url")),
-        ("source_publisher", text("source_publisher")),
-        ("confidence", f"lower({text('confidence')})"),
-    ),
+        "child_firm_id": lower_text,
+        "parent_firm_id": lower_text,
+        "share": fraction,
+        "relation": lower_text,
+        "valid_from": date,
+        "valid_to": date,
+        "source_url": text,
+        "source_publisher": text,
+        "confidence": lower_text,
+    },
     checks=(
         check_required("child_firm_id"),
         check_required("parent_firm_id"),
         check_known_firm("child_firm_id"),
         check_known_firm("parent_firm_id"),
         (
-            f"lower({text('child_firm_id')}) = lower({text('parent_firm_id')})",
+            f"{lower_text('child_firm_id')} = {lower_text('parent_firm_id')}",
             "'a firm cannot own itself: ' || \"child_firm_id\"",
         ),
         check_fraction("share"),
@@ -206,21 +175,7 @@ OWNERSHIP = Kind(
         check_in("confidence", CONFIDENCE, required=False),
         check_required("source_url"),
     ),
-    known_columns=tuple(
-        [
-            "child_firm_id",
-            "parent_firm_id",
-            "share",
-            "relation",
-            "valid_from",
-            "valid_to",
-            "source_url",
-            "source_publisher",
-            "confidence",
-        ]
-    ),
     meta=META,
-    source_kind_column=False,
 )
 
 KEY_AWARDS = Kind(
@@ -228,7 +183,7 @@ KEY_AWARDS = Kind(
     description="exposure-screen key contract awards (contract_award_unique_key, obligated_amount, ...)",
     table="awards",
     key="contract_award_unique_key",
-    required=_columns(
+    required=one_spelling_each(
         "contract_award_unique_key",
         "award_id_piid",
         "recipient_name",
@@ -238,33 +193,36 @@ KEY_AWARDS = Kind(
         "first_action_date",
         "source_url",
     ),
-    fields=(
-        ("contract_award_unique_key", text("contract_award_unique_key")),
-        ("award_id_piid", text("award_id_piid")),
-        ("parent_award_id_piid", text("parent_award_id_piid")),
-        ("total_obligated_amount", money("obligated_amount")),
-        ("amount_basis", text("amount_basis")),
-        ("potential_total_value", "NULL"),
-        ("award_base_action_date", date("first_action_date")),
-        ("award_latest_action_date", date("last_action_date")),
-        ("awarding_agency_code", f"coalesce({text('awarding_agency_code')}, '070')"),
-        ("awarding_sub_agency_code", text("awarding_sub_agency_code")),
-        ("awarding_sub_agency_name", "NULL"),
-        ("recipient_uei", upper_text("recipient_uei")),
-        ("recipient_duns", "NULL"),
-        ("recipient_name", text("recipient_name")),
-        ("recipient_parent_uei", "NULL"),
-        ("recipient_parent_name", text("recipient_parent_name")),
-        ("cage_code", "NULL"),
-        ("recipient_country_code", upper_text("recipient_country_code")),
-        ("recipient_state_code", "NULL"),
-        ("domestic_or_foreign_entity", "NULL"),
-        ("product_or_service_code", upper_text("product_or_service_code")),
-        ("product_or_service_description", text("product_or_service_description")),
-        ("naics_code", text("naics_code")),
-        ("naics_description", text("naics_description")),
-        ("award_description", text("award_description")),
-        ("source_url", text("source_url")),
+    # The awards table's columns from the few a curated key award carries; the rest is what USAspending adds.
+    fields=fields_from(
+        {
+            "contract_award_unique_key": text,
+            "award_id_piid": text,
+            "parent_award_id_piid": text,
+            "total_obligated_amount": money("obligated_amount"),
+            "amount_basis": text,
+            "potential_total_value": "NULL",
+            "award_base_action_date": date("first_action_date"),
+            "award_latest_action_date": date("last_action_date"),
+            "awarding_agency_code": text_or("awarding_agency_code", "070"),
+            "awarding_sub_agency_code": text,
+            "awarding_sub_agency_name": "NULL",
+            "recipient_uei": upper_text,
+            "recipient_duns": "NULL",
+            "recipient_name": text,
+            "recipient_parent_uei": "NULL",
+            "recipient_parent_name": text,
+            "cage_code": "NULL",
+            "recipient_country_code": upper_text,
+            "recipient_state_code": "NULL",
+            "domestic_or_foreign_entity": "NULL",
+            "product_or_service_code": upper_text,
+            "product_or_service_description": text,
+            "naics_code": text,
+            "naics_description": text,
+            "award_description": text,
+            "source_url": text,
+        }
     ),
     checks=(
         check_required("contract_award_unique_key", "key contract_award_unique_key"),

@@ -6,24 +6,30 @@ Each kind maps its raw columns onto the store's tables; the SQL is pure projecti
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import yaml
 
-from datasets.ingest import Kind, SourceMeta
+from datasets.ingest import Kind, SourceMeta, one_spelling_each
 from datasets.sql import (
     ISO_DATE,
     US_DATES,
+    FieldSpec,
     check_date,
     check_money,
     check_required,
     date,
+    date_text_or_blank,
     digits_padded,
+    fields_from,
     ident,
+    joined,
     literal,
     money,
     none_marker,
     text,
+    text_or,
     upper_text,
 )
 
@@ -35,74 +41,71 @@ BULK_DATES = (ISO_DATE, *US_DATES)
 # The 2018 download passed through a spreadsheet set to day-first dates.
 DAY_FIRST_DATES = ("%d/%m/%Y", "%d/%m/%y %H:%M", "%d/%m/%y", ISO_DATE)
 
+bulk_date = partial(date, formats=BULK_DATES)
+duns = partial(digits_padded, width=9)  # nine digits, which a spreadsheet strips of leading zeros
+
 
 def _columns(name: str) -> tuple[str, ...]:
     return tuple(str(column) for column in COLUMN_LISTS[name])
 
 
-def _recipient_fields(prefix: str = "") -> tuple[tuple[str, str], ...]:
-    return (
-        ("recipient_uei", upper_text(f"{prefix}recipient_uei")),
-        ("recipient_duns", digits_padded(f"{prefix}recipient_duns", 9)),
-        ("recipient_name", text(f"{prefix}recipient_name")),
-        ("recipient_parent_uei", upper_text(f"{prefix}recipient_parent_uei")),
-        ("recipient_parent_name", text(f"{prefix}recipient_parent_name")),
-        ("cage_code", upper_text(f"{prefix}cage_code")),
-        ("recipient_country_code", upper_text(f"{prefix}recipient_country_code")),
-        ("recipient_state_code", upper_text(f"{prefix}recipient_state_code")),
-        ("domestic_or_foreign_entity", text(f"{prefix}domestic_or_foreign_entity")),
-    )
+# Who was paid and what was sold, as the bulk downloads' transactions and award summaries both name them.
+RECIPIENT: FieldSpec = {
+    "recipient_uei": upper_text,
+    "recipient_duns": duns,
+    "recipient_name": text,
+    "recipient_parent_uei": upper_text,
+    "recipient_parent_duns": duns,
+    "recipient_parent_name": text,
+    "cage_code": upper_text,
+    "recipient_country_code": upper_text,
+    "recipient_state_code": upper_text,
+    "domestic_or_foreign_entity": text,
+}
+PRODUCT: FieldSpec = {
+    "product_or_service_code": upper_text,
+    "product_or_service_description": text("product_or_service_code_description"),
+    "naics_code": text,
+    "naics_description": text,
+}
 
+# The transactions table as the bulk download fills it; the other transaction formats start from it.
+BULK_TRANSACTION: FieldSpec = {
+    "transaction_key": text("contract_transaction_unique_key"),
+    "contract_award_unique_key": text,
+    "award_id_piid": text,
+    "modification_number": text,
+    "transaction_number": text,
+    "parent_award_id_piid": text,
+    "parent_award_agency_id": text,
+    "action_date": bulk_date,
+    "federal_action_obligation": money,
+    "awarding_agency_code": text,
+    "awarding_sub_agency_code": text,
+    "awarding_sub_agency_name": text,
+    "funding_sub_agency_code": text,
+    **RECIPIENT,
+    **PRODUCT,
+    "transaction_description": text,
+}
 
 PRIME_TRANSACTIONS = Kind(
     name="usaspending_prime_transactions",
     description="USAspending bulk download Contracts_PrimeTransactions",
     table="transactions",
     key="transaction_key",
-    required=tuple(
-        (c,)
-        for c in (
-            "contract_transaction_unique_key",
-            "contract_award_unique_key",
-            "award_id_piid",
-            "modification_number",
-            "federal_action_obligation",
-            "action_date",
-            "awarding_sub_agency_code",
-            "recipient_name",
-        )
+    required=one_spelling_each(
+        "contract_transaction_unique_key",
+        "contract_award_unique_key",
+        "award_id_piid",
+        "modification_number",
+        "federal_action_obligation",
+        "action_date",
+        "awarding_sub_agency_code",
+        "recipient_name",
     ),
     known_columns=_columns("Contracts_PrimeTransactions"),
-    fields=(
-        ("transaction_key", text("contract_transaction_unique_key")),
-        ("contract_award_unique_key", text("contract_award_unique_key")),
-        ("award_id_piid", text("award_id_piid")),
-        ("modification_number", text("modification_number")),
-        ("transaction_number", text("transaction_number")),
-        ("parent_award_id_piid", text("parent_award_id_piid")),
-        ("parent_award_agency_id", text("parent_award_agency_id")),
-        ("action_date", date("action_date", BULK_DATES)),
-        ("federal_action_obligation", money("federal_action_obligation")),
-        ("awarding_agency_code", text("awarding_agency_code")),
-        ("awarding_sub_agency_code", text("awarding_sub_agency_code")),
-        ("awarding_sub_agency_name", text("awarding_sub_agency_name")),
-        ("funding_sub_agency_code", text("funding_sub_agency_code")),
-        ("recipient_uei", upper_text("recipient_uei")),
-        ("recipient_duns", digits_padded("recipient_duns", 9)),
-        ("recipient_name", text("recipient_name")),
-        ("recipient_parent_uei", upper_text("recipient_parent_uei")),
-        ("recipient_parent_duns", digits_padded("recipient_parent_duns", 9)),
-        ("recipient_parent_name", text("recipient_parent_name")),
-        ("cage_code", upper_text("cage_code")),
-        ("recipient_country_code", upper_text("recipient_country_code")),
-        ("recipient_state_code", upper_text("recipient_state_code")),
-        ("domestic_or_foreign_entity", text("domestic_or_foreign_entity")),
-        ("product_or_service_code", upper_text("product_or_service_code")),
-        ("product_or_service_description", text("product_or_service_code_description")),
-        ("naics_code", text("naics_code")),
-        ("naics_description", text("naics_description")),
-        ("transaction_description", text("transaction_description")),
-    ),
+    fields=fields_from(BULK_TRANSACTION),
     checks=(
         check_required("contract_transaction_unique_key", "key contract_transaction_unique_key"),
         check_required("contract_award_unique_key", "key contract_award_unique_key"),
@@ -118,38 +121,35 @@ AWARD_SUMMARIES = Kind(
     description="USAspending download Contracts_PrimeAwardSummaries",
     table="awards",
     key="contract_award_unique_key",
-    required=tuple(
-        (c,)
-        for c in (
-            "contract_award_unique_key",
-            "award_id_piid",
-            "total_obligated_amount",
-            "award_base_action_date",
-            "awarding_sub_agency_code",
-            "recipient_name",
-        )
+    required=one_spelling_each(
+        "contract_award_unique_key",
+        "award_id_piid",
+        "total_obligated_amount",
+        "award_base_action_date",
+        "awarding_sub_agency_code",
+        "recipient_name",
     ),
     known_columns=_columns("Contracts_PrimeAwardSummaries"),
-    fields=(
-        ("contract_award_unique_key", text("contract_award_unique_key")),
-        ("award_id_piid", text("award_id_piid")),
-        ("parent_award_id_piid", text("parent_award_id_piid")),
-        ("total_obligated_amount", money("total_obligated_amount")),
-        ("amount_basis", literal("award summary total_obligated_amount (lifetime obligations)")),
-        ("potential_total_value", money("potential_total_value_of_award")),
-        ("award_base_action_date", date("award_base_action_date", BULK_DATES)),
-        ("award_latest_action_date", date("award_latest_action_date", BULK_DATES)),
-        ("awarding_agency_code", text("awarding_agency_code")),
-        ("awarding_sub_agency_code", text("awarding_sub_agency_code")),
-        ("awarding_sub_agency_name", text("awarding_sub_agency_name")),
-        ("recipient_duns", digits_padded("recipient_duns", 9)),
-        *(f for f in _recipient_fields() if f[0] != "recipient_duns"),
-        ("product_or_service_code", upper_text("product_or_service_code")),
-        ("product_or_service_description", text("product_or_service_code_description")),
-        ("naics_code", text("naics_code")),
-        ("naics_description", text("naics_description")),
-        ("award_description", text("prime_award_base_transaction_description")),
-        ("source_url", text("usaspending_permalink")),
+    fields=fields_from(
+        {
+            "contract_award_unique_key": text,
+            "award_id_piid": text,
+            "parent_award_id_piid": text,
+            "total_obligated_amount": money,
+            "amount_basis": literal("award summary total_obligated_amount (lifetime obligations)"),
+            "potential_total_value": money("potential_total_value_of_award"),
+            "award_base_action_date": bulk_date,
+            "award_latest_action_date": bulk_date,
+            "awarding_agency_code": text,
+            "awarding_sub_agency_code": text,
+            "awarding_sub_agency_name": text,
+            # A summary has no parent DUNS, and its DUNS comes first.
+            "recipient_duns": duns,
+            **{name: sql for name, sql in RECIPIENT.items() if name != "recipient_parent_duns"},
+            **PRODUCT,
+            "award_description": text("prime_award_base_transaction_description"),
+            "source_url": text("usaspending_permalink"),
+        }
     ),
     checks=(
         check_required("contract_award_unique_key", "key contract_award_unique_key"),
@@ -182,29 +182,31 @@ SUBAWARDS = Kind(
         ("subaward_fsrs_report_month", "subaward_sam_report_month"),
         ("subaward_fsrs_report_last_modified_date", "subaward_sam_report_last_modified_date"),
     ),
-    fields=(
-        ("subaward_key", f"{text('subaward_sam_report_id')} || '|' || {text('subaward_number')}"),
-        ("prime_award_unique_key", text("prime_award_unique_key")),
-        ("prime_award_piid", text("prime_award_piid")),
-        ("prime_awarding_sub_agency_code", text("prime_award_awarding_sub_agency_code")),
-        ("prime_awarding_sub_agency_name", text("prime_award_awarding_sub_agency_name")),
-        ("prime_awardee_uei", upper_text("prime_awardee_uei")),
-        ("prime_awardee_name", text("prime_awardee_name")),
-        ("prime_awardee_parent_uei", upper_text("prime_awardee_parent_uei")),
-        ("prime_awardee_parent_name", text("prime_awardee_parent_name")),
-        ("subaward_report_id", text("subaward_sam_report_id")),
-        ("subaward_number", text("subaward_number")),
-        ("subaward_amount", money("subaward_amount")),
-        ("subaward_action_date", date("subaward_action_date", BULK_DATES)),
-        ("subawardee_uei", upper_text("subawardee_uei")),
-        ("subawardee_duns", digits_padded("subawardee_duns", 9)),
-        ("subawardee_name", text("subawardee_name")),
-        ("subawardee_parent_uei", upper_text("subawardee_parent_uei")),
-        ("subawardee_parent_name", text("subawardee_parent_name")),
-        ("subawardee_country_code", upper_text("subawardee_country_code")),
-        ("prime_award_naics_code", text("prime_award_naics_code")),
-        ("prime_award_naics_description", text("prime_award_naics_description")),
-        ("subaward_description", text("subaward_description")),
+    fields=fields_from(
+        {
+            "subaward_key": joined(text("subaward_sam_report_id"), text("subaward_number")),
+            "prime_award_unique_key": text,
+            "prime_award_piid": text,
+            "prime_awarding_sub_agency_code": text("prime_award_awarding_sub_agency_code"),
+            "prime_awarding_sub_agency_name": text("prime_award_awarding_sub_agency_name"),
+            "prime_awardee_uei": upper_text,
+            "prime_awardee_name": text,
+            "prime_awardee_parent_uei": upper_text,
+            "prime_awardee_parent_name": text,
+            "subaward_report_id": text("subaward_sam_report_id"),
+            "subaward_number": text,
+            "subaward_amount": money,
+            "subaward_action_date": bulk_date,
+            "subawardee_uei": upper_text,
+            "subawardee_duns": duns,
+            "subawardee_name": text,
+            "subawardee_parent_uei": upper_text,
+            "subawardee_parent_name": text,
+            "subawardee_country_code": upper_text,
+            "prime_award_naics_code": text,
+            "prime_award_naics_description": text,
+            "subaward_description": text,
+        }
     ),
     checks=(
         check_required("prime_award_unique_key", "key prime_award_unique_key"),
@@ -220,81 +222,55 @@ SUBAWARDS = Kind(
 # The award key CONT_AWD_{piid}_{awarding sub-tier}_{parent piid}_{parent agency} carries the sub-tier code.
 _SEARCH_KEY = text("generated_award_id")
 _SEARCH_KEY_PATTERN = r"^CONT_AWD_[^_]+_[0-9A-Z]{4}_[^_]+_[^_]+$"
+# The export's columns, and the names its SQL reads them by.
+_SEARCH_COLUMNS = (
+    ("Agency", "agency"),
+    ("Award ID", "award_id"),
+    ("Recipient Name", "recipient_name"),
+    ("Federal Action Obligation", "federal_action_obligation"),
+    ("Action Date", "action_date"),
+    ("Modification", "modification"),
+    ("Product/Service Description", "product_or_service_description"),
+    ("NAICS Description", "naics_description"),
+    ("Transaction Description", "transaction_description"),
+    ("Generated Award ID", "generated_award_id"),
+)
 
 SEARCH_EXPORT = Kind(
     name="usaspending_search_export",
     description="USAspending award search transaction export (spending_by_transaction)",
     table="transactions",
     key="transaction_key",
-    required=tuple(
-        (c,)
-        for c in (
-            "Agency",
-            "Award ID",
-            "Recipient Name",
-            "Federal Action Obligation",
-            "Action Date",
-            "Modification",
-            "Generated Award ID",
-        )
-    ),
-    known_columns=(
+    required=one_spelling_each(
         "Agency",
         "Award ID",
         "Recipient Name",
         "Federal Action Obligation",
         "Action Date",
         "Modification",
-        "Product/Service Description",
-        "NAICS Description",
-        "Transaction Description",
         "Generated Award ID",
     ),
-    renames=(
-        ("Agency", "agency"),
-        ("Award ID", "award_id"),
-        ("Recipient Name", "recipient_name"),
-        ("Federal Action Obligation", "federal_action_obligation"),
-        ("Action Date", "action_date"),
-        ("Modification", "modification"),
-        ("Product/Service Description", "product_or_service_description"),
-        ("NAICS Description", "naics_description"),
-        ("Transaction Description", "transaction_description"),
-        ("Generated Award ID", "generated_award_id"),
-    ),
-    fields=(
-        (
-            "transaction_key",
-            f"{_SEARCH_KEY} || '|' || coalesce({text('modification')}, '0') || '|' || "
-            f"coalesce(CAST({date('action_date')} AS VARCHAR), '')",
-        ),
-        ("contract_award_unique_key", _SEARCH_KEY),
-        ("award_id_piid", text("award_id")),
-        ("modification_number", f"coalesce({text('modification')}, '0')"),
-        ("transaction_number", "NULL"),
-        ("parent_award_id_piid", none_marker(f"split_part({_SEARCH_KEY}, '_', 5)")),
-        ("parent_award_agency_id", none_marker(f"split_part({_SEARCH_KEY}, '_', 6)")),
-        ("action_date", date("action_date")),
-        ("federal_action_obligation", money("federal_action_obligation")),
-        ("awarding_agency_code", literal("070")),
-        ("awarding_sub_agency_code", f"split_part({_SEARCH_KEY}, '_', 4)"),
-        ("awarding_sub_agency_name", text("agency")),
-        ("funding_sub_agency_code", "NULL"),
-        ("recipient_uei", "NULL"),
-        ("recipient_duns", "NULL"),
-        ("recipient_name", text("recipient_name")),
-        ("recipient_parent_uei", "NULL"),
-        ("recipient_parent_duns", "NULL"),
-        ("recipient_parent_name", "NULL"),
-        ("cage_code", "NULL"),
-        ("recipient_country_code", "NULL"),
-        ("recipient_state_code", "NULL"),
-        ("domestic_or_foreign_entity", "NULL"),
-        ("product_or_service_code", "NULL"),
-        ("product_or_service_description", text("product_or_service_description")),
-        ("naics_code", "NULL"),
-        ("naics_description", text("naics_description")),
-        ("transaction_description", text("transaction_description")),
+    known_columns=tuple(column for column, _name in _SEARCH_COLUMNS),
+    renames=_SEARCH_COLUMNS,
+    fields=fields_from(
+        {
+            **dict.fromkeys(BULK_TRANSACTION, "NULL"),  # what the export does not carry
+            "transaction_key": joined(_SEARCH_KEY, text_or("modification", "0"), date_text_or_blank("action_date")),
+            "contract_award_unique_key": _SEARCH_KEY,
+            "award_id_piid": text("award_id"),
+            "modification_number": text_or("modification", "0"),
+            "parent_award_id_piid": none_marker(f"split_part({_SEARCH_KEY}, '_', 5)"),
+            "parent_award_agency_id": none_marker(f"split_part({_SEARCH_KEY}, '_', 6)"),
+            "action_date": date,
+            "federal_action_obligation": money,
+            "awarding_agency_code": literal("070"),
+            "awarding_sub_agency_code": f"split_part({_SEARCH_KEY}, '_', 4)",
+            "awarding_sub_agency_name": text("agency"),
+            "recipient_name": text,
+            "product_or_service_description": text,
+            "naics_description": text,
+            "transaction_description": text,
+        }
     ),
     checks=(
         check_required("generated_award_id", "key Generated Award ID"),
@@ -311,18 +287,21 @@ SEARCH_EXPORT = Kind(
 
 
 # The 2018 download has no unique keys; USAspending's own key formats are rebuilt from their parts.
-def _none(column: str) -> str:
-    return f"coalesce({text(column)}, '-NONE-')"
-
-
-_TX_2018_KEY = (
-    f"{text('awarding_sub_agency_code')} || '_' || {_none('parent_award_agency_id')} || '_' || "
-    f"{text('award_id_piid')} || '_' || coalesce({text('modification_number')}, '0') || '_' || "
-    f"{_none('parent_award_id')} || '_' || coalesce({text('transaction_number')}, '0')"
+_TX_2018_KEY = joined(
+    text("awarding_sub_agency_code"),
+    text_or("parent_award_agency_id", "-NONE-"),
+    text("award_id_piid"),
+    text_or("modification_number", "0"),
+    text_or("parent_award_id", "-NONE-"),
+    text_or("transaction_number", "0"),
+    separator="_",
 )
-_AWARD_2018_KEY = (
-    f"'CONT_AWD_' || {text('award_id_piid')} || '_' || {text('awarding_sub_agency_code')} || '_' || "
-    f"{_none('parent_award_id')} || '_' || {_none('parent_award_agency_id')}"
+_AWARD_2018_KEY = "'CONT_AWD_' || " + joined(
+    text("award_id_piid"),
+    text("awarding_sub_agency_code"),
+    text_or("parent_award_id", "-NONE-"),
+    text_or("parent_award_agency_id", "-NONE-"),
+    separator="_",
 )
 
 TRANSACTIONS_2018 = Kind(
@@ -331,49 +310,29 @@ TRANSACTIONS_2018 = Kind(
     table="transactions",
     key="transaction_key",
     known_columns=_columns("Transactions_2018"),
-    required=tuple(
-        (c,)
-        for c in (
-            "award_id_piid",
-            "modification_number",
-            "transaction_number",
-            "parent_award_id",
-            "federal_action_obligation",
-            "action_date",
-            "awarding_sub_agency_code",
-            "recipient_duns",
-            "recipient_name",
-        )
+    required=one_spelling_each(
+        "award_id_piid",
+        "modification_number",
+        "transaction_number",
+        "parent_award_id",
+        "federal_action_obligation",
+        "action_date",
+        "awarding_sub_agency_code",
+        "recipient_duns",
+        "recipient_name",
     ),
-    fields=(
-        ("transaction_key", _TX_2018_KEY),
-        ("contract_award_unique_key", _AWARD_2018_KEY),
-        ("award_id_piid", text("award_id_piid")),
-        ("modification_number", f"coalesce({text('modification_number')}, '0')"),
-        ("transaction_number", text("transaction_number")),
-        ("parent_award_id_piid", text("parent_award_id")),
-        ("parent_award_agency_id", text("parent_award_agency_id")),
-        ("action_date", date("action_date", DAY_FIRST_DATES)),
-        ("federal_action_obligation", money("federal_action_obligation")),
-        ("awarding_agency_code", text("awarding_agency_code")),
-        ("awarding_sub_agency_code", text("awarding_sub_agency_code")),
-        ("awarding_sub_agency_name", text("awarding_sub_agency_name")),
-        ("funding_sub_agency_code", text("funding_sub_agency_code")),
-        ("recipient_uei", "NULL"),
-        ("recipient_duns", digits_padded("recipient_duns", 9)),
-        ("recipient_name", text("recipient_name")),
-        ("recipient_parent_uei", "NULL"),
-        ("recipient_parent_duns", digits_padded("recipient_parent_duns", 9)),
-        ("recipient_parent_name", text("recipient_parent_name")),
-        ("cage_code", upper_text("cage_code")),
-        ("recipient_country_code", upper_text("recipient_country_code")),
-        ("recipient_state_code", upper_text("recipient_state_code")),
-        ("domestic_or_foreign_entity", text("domestic_or_foreign_entity")),
-        ("product_or_service_code", upper_text("product_or_service_code")),
-        ("product_or_service_description", text("product_or_service_code_description")),
-        ("naics_code", text("naics_code")),
-        ("naics_description", text("naics_description")),
-        ("transaction_description", text("award_description")),
+    fields=fields_from(
+        {
+            **BULK_TRANSACTION,
+            "transaction_key": _TX_2018_KEY,
+            "contract_award_unique_key": _AWARD_2018_KEY,
+            "modification_number": text_or("modification_number", "0"),
+            "parent_award_id_piid": text("parent_award_id"),
+            "action_date": partial(date, formats=DAY_FIRST_DATES),
+            "recipient_uei": "NULL",  # the DUNS era: no UEIs yet
+            "recipient_parent_uei": "NULL",
+            "transaction_description": text("award_description"),
+        }
     ),
     checks=(
         check_required("award_id_piid", "key part award_id_piid"),
