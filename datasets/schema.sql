@@ -445,3 +445,23 @@ CREATE TABLE IF NOT EXISTS review_candidates (
     suggested_issuer_id VARCHAR,
     award_keys          VARCHAR[]
 );
+
+-- The change log: what each refresh changed in the served result (score, tier, verdict under the default
+-- policy, awards and evidence new to a firm), each with its before and after. Read by GET /v1/changes and sent
+-- to registered webhooks.
+CREATE SEQUENCE IF NOT EXISTS change_id_seq START 1;
+CREATE TABLE IF NOT EXISTS changes (
+    change_id                BIGINT PRIMARY KEY,
+    refresh_id               VARCHAR NOT NULL,
+    detected_at              TIMESTAMP NOT NULL,
+    from_as_of               DATE,
+    from_methodology_version VARCHAR,
+    to_as_of                 DATE NOT NULL,
+    to_methodology_version   VARCHAR NOT NULL,
+    firm_id                  VARCHAR NOT NULL,
+    kind                     VARCHAR NOT NULL,   -- score | tier | new_award | new_evidence
+    subject_key              VARCHAR,            -- the award key or evidence id, for new_award / new_evidence
+    before                   JSON,
+    after                    JSON,
+    summary                  VARCHAR NOT NULL
+);

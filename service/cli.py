@@ -391,16 +391,29 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_refresh(db: Path, paths: Sequence[Path], as_of: date | None, serve: bool = False) -> int:
+def cmd_refresh(
+    db: Path, paths: Sequence[Path], as_of: date | None, serve: bool = False, notify: Path | None = None
+) -> int:
     with _progress() as progress:
         task = progress.add_task("refresh", total=None)
         outcome = pipeline.refresh(
-            db, paths, as_of, on_step=lambda step: progress.update(task, description=step), serve=serve
+            db,
+            paths,
+            as_of,
+            on_step=lambda step: progress.update(task, description=step),
+            serve=serve,
+            notify=notify,
         )
     if outcome.ingested:
         _print_ingest(outcome.ingested)
     _print_score(outcome.scored)
     console.print(f"published snapshot {outcome.snapshot.name} at {db}; running servers switch to it within seconds")
+    if outcome.changes:
+        told = sum(outcome.delivered.values())
+        console.print(
+            f"{outcome.changes} changes in the change log (GET /v1/changes); webhooks told: {told} of "
+            f"{len(outcome.delivered)}"
+        )
     return 0
 
 
@@ -450,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fetch":
             return cmd_fetch(db, args)
         if args.command == "refresh":
-            return cmd_refresh(db, args.paths, args.as_of, args.serve)
+            return cmd_refresh(db, args.paths, args.as_of, args.serve, settings.state_path)
     except (CommandError, DataError) as exc:
         errors.print(f"exposure {args.command}: {exc}")
         return 1

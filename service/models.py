@@ -484,3 +484,75 @@ class Ready(BaseModel):
     status: str
     snapshot_id: str
     snapshot: Snapshot
+
+
+class Change(BaseModel):
+    """One entry of the change log a refresh wrote."""
+
+    change_id: int = Field(description="increasing with each change recorded")
+    refresh_id: str = Field(description="the refresh that found it; one refresh's changes share it")
+    detected_at: UtcDatetime = Field(description="when the refresh compared the results (UTC)")
+    from_as_of: date | None = Field(description="as-of date of the result served before; null on the first")
+    from_methodology_version: str | None = Field(description="methodology of the result served before")
+    to_as_of: date = Field(description="as-of date of the result published")
+    to_methodology_version: str = Field(description="methodology of the result published")
+    firm_id: str = Field(description="the Canadian firm the change is about")
+    kind: Literal["score", "tier", "new_award", "new_evidence"] = Field(
+        description="score: the score moved (tier and verdict may have too); tier: the tier changed alone; "
+        "new_award / new_evidence: a USAspending award or a document newly counted for the firm"
+    )
+    subject_key: str | None = Field(description="the award key or evidence id of a new_award / new_evidence")
+    before: dict[str, Any] | None = Field(description="score, tier and default-policy verdict before; null if new")
+    after: dict[str, Any] | None = Field(description="score, tier and verdict after, or the new award or evidence")
+    summary: str = Field(description="the change in one line")
+
+
+class ChangeList(BaseModel):
+    data: list[Change] = Field(description="changes oldest first")
+    count: int = Field(description="changes on this page")
+    next_since: UtcDatetime | None = Field(description="pass as `since` to get the changes after these")
+    snapshot: Snapshot = Field(description="the data snapshot served")
+
+
+class WebhookRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(
+        max_length=2000,
+        pattern=r"^https?://[^\s]+$",
+        description="where each refresh's changes are POSTed (http or https)",
+        examples=["https://hooks.example.ca/exposure"],
+    )
+
+
+class WebhookInfo(BaseModel):
+    webhook_id: str = Field(description="the webhook's id")
+    url: str = Field(description="where deliveries go")
+    created_at: UtcDatetime = Field(description="when it was registered (UTC)")
+
+
+class WebhookCreated(WebhookInfo):
+    secret: str = Field(
+        description="signs every delivery: X-Exposure-Signature is sha256=HMAC-SHA256(secret, "
+        "'<X-Exposure-Timestamp>.<body>'); shown this once, keep it"
+    )
+
+
+class WebhookList(BaseModel):
+    data: list[WebhookInfo] = Field(description="the caller's live webhooks")
+    count: int = Field(description="how many")
+
+
+class DeliveryInfo(BaseModel):
+    delivery_id: int = Field(description="increasing with each attempt")
+    refresh_id: str = Field(description="the refresh whose changes were sent")
+    attempt: int = Field(description="1 for the first try, then each retry")
+    attempted_at: UtcDatetime = Field(description="when (UTC)")
+    status_code: int | None = Field(description="the receiver's HTTP status; null when it did not answer")
+    error: str | None = Field(description="what went wrong, if it did")
+    delivered: bool = Field(description="true when the receiver answered 2xx")
+
+
+class DeliveryList(BaseModel):
+    data: list[DeliveryInfo] = Field(description="attempts, newest first")
+    count: int = Field(description="how many")

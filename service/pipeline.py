@@ -16,22 +16,26 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from datasets import changes
 from datasets.catalogue import KINDS
 from datasets.errors import DataError, StoreLockedError, StoreMissingError
 from datasets.ingest import LoadReport, ingest_paths
 from datasets.store import Connection, connect, load_bundled, table_counts
+from service.webhooks import RetryPolicy
 
 if TYPE_CHECKING:  # scoring pulls in Polars, which `ingest` and `serve` do not need at start-up
     from scoring import ScoreResult
 
+
 StepCallback = Callable[[str], None]
 T = TypeVar("T")
 SNAPSHOTS_KEPT = 3  # the newest published snapshot files stay for servers still finishing requests on them
+WEBHOOK_RETRIES = RetryPolicy()
 STAGING_SUFFIX = ".staging"  # a snapshot being built; renamed to .duckdb when it is published
 
 
@@ -68,6 +72,8 @@ class RefreshOutcome:
     ingested: IngestOutcome | None
     scored: ScoreOutcome
     snapshot: Path  # the file now published
+    changes: int = 0  # entries this refresh added to the change log
+    delivered: dict[str, bool] = field(default_factory=dict)  # webhook id -> whether it took the changes
 
 
 def _quiet(_step: str) -> None:
@@ -128,9 +134,12 @@ def refresh(
     *,
     serve: bool = False,
     edit: Callable[[Path], None] | None = None,
+    notify: Path | None = None,
+    webhook_policy: RetryPolicy = WEBHOOK_RETRIES,
 ) -> RefreshOutcome:
     """Ingest `paths` into a copy of the served database (and apply `edit` to the copy: an analyst's override,
-    say), rescore it, and publish it; servers switch to it."""
+    say), rescore it, and publish it; servers switch to it. What changed goes to the change log, and, with
+    `notify` (the service's state file), to every registered webhook once published."""
     if not db.exists():
         raise StoreMissingError(f"database {db} does not exist; run `exposure --db {db} init` first")
     with _refresh_lock(db, on_step):
@@ -147,14 +156,27 @@ def refresh(
                         f"{len(ingested.refused)} of {len(paths)} files could not be loaded, so nothing was "
                         f"published: {ingested.refused[0]}"
                     )
+            before = _with_store(staging, changes.baseline)
             on_step("scoring")
             scored = score(staging, as_of, serve=serve)
+            changed = _with_store(staging, lambda con: changes.record(con, before))
             published = publish(db, staging)
         except BaseException:
             staging.unlink(missing_ok=True)
             Path(f"{staging}.wal").unlink(missing_ok=True)
             raise
-    return RefreshOutcome(ingested, scored, published)
+    delivered: dict[str, bool] = {}
+    if notify is not None and changed.changes:
+        from service.state import ServiceState
+        from service.webhooks import deliver
+
+        on_step(f"telling webhooks of {len(changed.changes)} changes")
+        state = ServiceState(notify)
+        try:
+            delivered = deliver(state, changed.refresh_id, changed.changes, webhook_policy)
+        finally:
+            state.close()
+    return RefreshOutcome(ingested, scored, published, len(changed.changes), delivered)
 
 
 def change(
@@ -215,6 +237,14 @@ def _refresh_lock(db: Path, on_step: StepCallback) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _with_store(db: Path, work: Callable[[Connection], T]) -> T:
+    con = connect(db)
+    try:
+        return work(con)
+    finally:
+        con.close()
 
 
 def _copy_of_served(db: Path) -> Path:

@@ -48,6 +48,24 @@ CREATE TABLE IF NOT EXISTS key_usage (
     requests  INTEGER NOT NULL,
     PRIMARY KEY (key_id, month)
 );
+CREATE TABLE IF NOT EXISTS webhooks (
+    webhook_id  TEXT PRIMARY KEY,
+    key_id      TEXT NOT NULL,             -- the key that registered it, and alone may see or remove it
+    url         TEXT NOT NULL,
+    secret      TEXT NOT NULL,             -- signs every delivery (HMAC-SHA256); shown once, at registration
+    created_at  TEXT NOT NULL,
+    removed_at  TEXT
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    delivery_id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook_id   TEXT NOT NULL,
+    refresh_id   TEXT NOT NULL,
+    attempt      INTEGER NOT NULL,
+    attempted_at TEXT NOT NULL,
+    status_code  INTEGER,                  -- NULL: no answer (refused, timed out)
+    error        TEXT,
+    delivered    INTEGER NOT NULL          -- 1 when the receiver answered 2xx
+);
 CREATE TABLE IF NOT EXISTS rate_buckets (
     subject  TEXT PRIMARY KEY,             -- key:<key_id> or addr:<client address>
     tokens   REAL NOT NULL,                -- requests that may go now; holds at most a minute's allowance
@@ -66,6 +84,27 @@ class ScreeningSummary:
     methodology_version: str | None
     items: int
     key_id: str | None
+
+
+@dataclass(frozen=True)
+class Webhook:
+    webhook_id: str
+    key_id: str
+    url: str
+    secret: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    delivery_id: int
+    webhook_id: str
+    refresh_id: str
+    attempt: int
+    attempted_at: str
+    status_code: int | None
+    error: str | None
+    delivered: bool
 
 
 @dataclass(frozen=True)
@@ -147,6 +186,62 @@ class ServiceState:
                 (*params, limit, offset),
             ).fetchall()
         return [ScreeningSummary(*row) for row in rows], int(total)
+
+    # --- webhooks ------------------------------------------------------------------------------------
+
+    def add_webhook(self, key_id: str, url: str) -> Webhook:
+        hook = Webhook(secrets.token_hex(8), key_id, url, secrets.token_urlsafe(32), datetime.now(UTC).isoformat())
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, NULL)",
+                (hook.webhook_id, hook.key_id, hook.url, hook.secret, hook.created_at),
+            )
+        return hook
+
+    def webhooks(self, key_id: str | None = None) -> list[Webhook]:
+        """Live webhooks: one key's, or (key_id None) every one, for delivery."""
+        where, params = ("AND key_id = ?", (key_id,)) if key_id is not None else ("", ())
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT webhook_id, key_id, url, secret, created_at FROM webhooks "
+                f"WHERE removed_at IS NULL {where} ORDER BY created_at, webhook_id",
+                params,
+            ).fetchall()
+        return [Webhook(*row) for row in rows]
+
+    def remove_webhook(self, key_id: str, webhook_id: str) -> bool:
+        with self._lock:
+            done = self._con.execute(
+                "UPDATE webhooks SET removed_at = ? WHERE webhook_id = ? AND key_id = ? AND removed_at IS NULL",
+                (datetime.now(UTC).isoformat(), webhook_id, key_id),
+            )
+        return done.rowcount > 0
+
+    def log_delivery(
+        self, webhook_id: str, refresh_id: str, attempt: int, status_code: int | None, error: str | None
+    ) -> None:
+        delivered = status_code is not None and 200 <= status_code < 300
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO webhook_deliveries (webhook_id, refresh_id, attempt, attempted_at, status_code, error,"
+                " delivered) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (webhook_id, refresh_id, attempt, datetime.now(UTC).isoformat(), status_code, error, int(delivered)),
+            )
+
+    def deliveries(self, webhook_id: str, limit: int = 100) -> list[Delivery]:
+        with self._lock:
+            rows = self._con.execute(
+                "SELECT delivery_id, webhook_id, refresh_id, attempt, attempted_at, status_code, error, delivered "
+                "FROM webhook_deliveries WHERE webhook_id = ? ORDER BY delivery_id DESC LIMIT ?",
+                (webhook_id, limit),
+            ).fetchall()
+        return [
+            Delivery(
+                delivery_id=int(r[0]), webhook_id=r[1], refresh_id=r[2], attempt=int(r[3]), attempted_at=r[4],
+                status_code=r[5], error=r[6], delivered=bool(r[7]),
+            )
+            for r in rows
+        ]  # fmt: skip
 
     def screening(self, screening_id: str) -> tuple[bytes, str | None] | None:
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datasets.changes import SERVED_RESULT_SQL
 from service.db import Cursor
 from service.models import Agency, Snapshot, Source
 
@@ -14,13 +15,7 @@ SOURCES_SQL = (
 def current_snapshot(cur: Cursor) -> Snapshot:
     """The result an operator pinned (`refresh --serve`), else the newest as_of, its latest scoring first: a
     backfill of an older date never becomes what is served unless asked."""
-    rows = cur.rows(
-        """
-        SELECT s.as_of, s.methodology_version, max(s.scored_at) AS scored_at
-        FROM scores s LEFT JOIN served_snapshot p USING (as_of, methodology_version)
-        GROUP BY ALL ORDER BY bool_or(p.as_of IS NOT NULL) DESC, s.as_of DESC, scored_at DESC LIMIT 1
-        """,
-    )
+    rows = cur.rows(SERVED_RESULT_SQL)
     if not rows:
         return Snapshot(as_of=None, methodology_version=None, scored_at=None)
     return Snapshot(**rows[0])
