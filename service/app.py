@@ -20,7 +20,7 @@ from service.access import AccessControl, bearer_token
 from service.errors import PROBLEM_JSON, problem_body, register_error_handlers
 from service.live import LiveHolder
 from service.observability import REQUEST_ID_HEADER, Metrics, configure_logging
-from service.routers import admin, candidates, firms, meta, screen
+from service.routers import admin, candidates, export_controls, firms, meta, screen
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(screen.router)
     app.include_router(candidates.router)
     app.include_router(admin.router)
+    app.include_router(export_controls.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

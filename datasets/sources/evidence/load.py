@@ -77,6 +77,8 @@ EVIDENCE = Kind(
         ("confidence", f"lower({text('confidence')})"),
         ("company_response", text("company_response")),
         ("award_key", text("award_key")),
+        # Where the document says the goods were made (ISO 3166 alpha-3), for the export-control lens.
+        ("goods_origin", upper_text("goods_origin")),
     ),
     checks=(
         check_required("evidence_id"),
@@ -94,6 +96,10 @@ EVIDENCE = Kind(
         check_required("publisher"),
         check_required("url", "source url"),
         check_in("confidence", CONFIDENCE),
+        (
+            f"{text('goods_origin')} IS NOT NULL AND NOT regexp_full_match({upper_text('goods_origin')}, '[A-Z]{{3}}')",
+            "'goods_origin is not a 3-letter country code'",
+        ),
     ),
     known_columns=tuple(
         [
@@ -116,6 +122,7 @@ EVIDENCE = Kind(
             "confidence",
             "company_response",
             "award_key",
+            "goods_origin",
         ]
     ),
     meta=META,
