@@ -37,7 +37,8 @@ _CONTRIBUTION_COLUMNS = """
     CAST(amount_cents AS DECIMAL(18,0)) / 100, CAST(share_cents AS DECIMAL(18,0)) / 100,
     CAST(weighted_amount_cents AS DECIMAL(18,0)) / 100,
     category_severity, agency_weight, recency_weight, evidence_confidence_weight, c.ownership_share,
-    channel_weight, contribution, description
+    channel_weight, contribution, description,
+    ecl_rule_id, ecl_item, wassenaar_item, ecl_label
 """
 
 

@@ -227,7 +227,8 @@ CREATE TABLE IF NOT EXISTS evidence (
     award_key        VARCHAR,
     row_hash         VARCHAR NOT NULL,
     source_id        INTEGER,
-    source_line      BIGINT
+    source_line      BIGINT,
+    goods_origin     VARCHAR               -- where the document says the goods were made (ISO 3166 alpha-3); null: not said
 );
 
 -- Per-firm results written by `exposure score`, kept by (firm, as_of, methodology version).
@@ -302,7 +303,13 @@ CREATE TABLE IF NOT EXISTS contributions (
     ownership_share             DOUBLE NOT NULL,
     channel_weight              DOUBLE NOT NULL,
     contribution                DOUBLE NOT NULL,
-    description                 VARCHAR
+    description                 VARCHAR,
+    -- The Export Control List item the goods suggest (scoring/export_controls.py; indicative, not a permit
+    -- decision), and the rule of scoring/methodology/export_control_rules.csv that decided it.
+    ecl_rule_id                 VARCHAR,
+    ecl_item                    VARCHAR,              -- "2-6", "1-5.A.1.j"; null: no item
+    wassenaar_item              VARCHAR,              -- "ML6", "5.A.1.j"
+    ecl_label                   VARCHAR
 );
 
 -- Records that matched no firm, counted so nothing is silently dropped.

@@ -15,6 +15,7 @@ import polars as pl
 
 from scoring.candidates import review_candidates
 from scoring.categories import classify, unmapped
+from scoring.export_controls import ECL_COLUMNS, export_control_items
 from scoring.exposure import DHS_PREFIX, aggregate, revenue_shares, weigh
 from scoring.links import StoreFrames, build_links
 from scoring.matching import NameMatcher
@@ -51,6 +52,7 @@ CONTRIBUTION_INPUTS = [
     "evidence_channel",
     "evidence_confidence",
     "evidence_channel_share",
+    *ECL_COLUMNS,  # the Export Control List item the goods suggest, and the rule that said so
 ]
 DISCOVERED_PREFIX = "can-"
 
@@ -172,7 +174,9 @@ def evidence_at_recorded_obligations(links: pl.LazyFrame, records: pl.LazyFrame)
 def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreResult:
     # Collected once: attribution, the unmapped report and the out-of-scope count all read them.
     every_link = build_links(frames, as_of).collect().lazy()
-    links = in_scope(every_link, as_of).pipe(classify, methodology).collect().lazy()
+    links = (
+        in_scope(every_link, as_of).pipe(classify, methodology).pipe(export_control_items, methodology).collect().lazy()
+    )
     keys = match_keys(frames.firms, frames.firm_identifiers, frames.firm_aliases)
     matcher = NameMatcher(
         pl.concat(

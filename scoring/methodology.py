@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field, field_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    computed_field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 METHODOLOGY_DIR = Path(__file__).with_name("methodology")
 Tier = Literal["none", "low", "moderate", "high", "severe"]  # lowest first; "none" is a score of exactly 0
@@ -40,6 +50,54 @@ class Category(BaseModel):
     label: str
     severity: Weight
     description: str = ""
+
+
+EclMatch = Literal["keyword", "psc_prefix", "psc_description", "naics_prefix", "naics_description", "category"]
+ECL_ITEM = re.compile(r"^(2-\d{1,2}|1-\d\.[A-E]\.\d{1,2}(\.[a-z])?)$")
+
+
+class ExportControlRule(BaseModel):
+    """One row of export_control_rules.csv: what a record's codes or description suggest about its Export
+    Control List item. A rule without an item says "no item" (a service, or a good outside the list)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str = Field(min_length=1)
+    match_on: EclMatch
+    value: str = Field(min_length=1)  # a prefix, a category, or a regular expression over upper-case text
+    ecl_group: Literal["1", "2"] | None = None
+    ecl_item: str | None = None  # "2-6", "1-5.A.1.j"
+    wassenaar_item: str | None = None  # "ML6", "5.A.1.j"
+    label: str = Field(min_length=1)
+    notes: str = ""
+    source_url: str = Field(pattern=r"^https://")
+
+    @field_validator("ecl_group", "ecl_item", "wassenaar_item", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExportControlRule:
+        item, group, wassenaar = self.ecl_item, self.ecl_group, self.wassenaar_item
+        if (item is None) != (group is None) or (item is None) != (wassenaar is None):
+            raise ValueError(f"{self.rule_id}: ecl_group, ecl_item and wassenaar_item are given together or not at all")
+        if item is not None:
+            if not ECL_ITEM.match(item) or not item.startswith(f"{group}-"):
+                raise ValueError(f"{self.rule_id}: ecl_item {item!r} is not an item of ECL group {group}")
+            expected = f"ML{item[2:]}" if group == "2" else item[2:]
+            if wassenaar != expected:
+                raise ValueError(f"{self.rule_id}: ECL {item} parallels Wassenaar {expected}, not {wassenaar}")
+        if self.match_on == "psc_prefix" and not re.fullmatch(r"[0-9A-Z]{1,4}", self.value):
+            raise ValueError(f"{self.rule_id}: a PSC prefix is 1-4 upper-case letters or digits, not {self.value!r}")
+        if self.match_on == "naics_prefix" and not re.fullmatch(r"[0-9]{2,6}", self.value):
+            raise ValueError(f"{self.rule_id}: a NAICS prefix is 2-6 digits, not {self.value!r}")
+        if self.match_on in ("keyword", "psc_description", "naics_description"):
+            try:
+                re.compile(self.value)
+            except re.error as exc:
+                raise ValueError(f"{self.rule_id}: {self.value!r} is not a regular expression ({exc})") from exc
+        return self
 
 
 class Methodology(BaseModel):
@@ -70,6 +128,8 @@ class Methodology(BaseModel):
     description_rules: dict[tuple[str, str], str] = Field(default_factory=dict, exclude=True)
     # (regex, category) tried in order on a record's own description, before any product code.
     keyword_rules: tuple[tuple[str, str], ...] = Field(default=(), exclude=True)
+    # Codes, descriptions and categories -> Export Control List items (scoring/export_controls.py), in file order.
+    export_control_rules: tuple[ExportControlRule, ...] = Field(default=(), exclude=True)
 
     @property
     def fallback_category(self) -> str:
@@ -97,6 +157,7 @@ class Methodology(BaseModel):
             "naics": len(self.naics_rules),
             "description": len(self.description_rules),
             "keyword": len(self.keyword_rules),
+            "export_control": len(self.export_control_rules),
         }
 
     @field_serializer("categories")
@@ -109,6 +170,13 @@ class Methodology(BaseModel):
         unknown = {*ruled, *(c for _pattern, c in self.keyword_rules)} - set(self.categories)
         if unknown:
             raise ValueError(f"rules name unknown categories {sorted(unknown)}")
+        ecl_unknown = {r.value for r in self.export_control_rules if r.match_on == "category"} - set(self.categories)
+        if ecl_unknown:
+            raise ValueError(f"export control rules name unknown categories {sorted(ecl_unknown)}")
+        ids = [r.rule_id for r in self.export_control_rules]
+        keys = [(r.match_on, r.value) for r in self.export_control_rules]
+        if len(set(ids)) != len(ids) or len(set(keys)) != len(keys):
+            raise ValueError("export control rules repeat a rule_id or a (match_on, value)")
         missing = set(TIER_NAMES[1:]) - set(self.tiers)
         if missing:
             raise ValueError(f"tiers {sorted(missing)} have no threshold")
@@ -167,6 +235,7 @@ def load_methodology(directory: Path = METHODOLOGY_DIR) -> Methodology:
                 "keyword_rules": tuple(
                     (r["pattern"], r["category"]) for r in _read_csv(directory / "keyword_rules.csv")
                 ),
+                "export_control_rules": tuple(_read_csv(directory / "export_control_rules.csv")),
             }
         )
     except ValidationError as exc:

@@ -23,7 +23,7 @@ from service.middleware.pin_snapshot import SNAPSHOT_HEADER, PinSnapshotMiddlewa
 from service.middleware.request_log import RequestLogMiddleware
 from service.observability import Metrics, configure_logging
 from service.pages.render import STATIC_DIR, STATIC_URL
-from service.routers import admin, candidates, changes, docs, firms, meta, pages, screen, webhooks
+from service.routers import admin, candidates, changes, docs, export_controls, firms, meta, pages, screen, webhooks
 from service.settings import Settings, package_version
 from service.state import ServiceState
 
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.mount(docs.ASSETS_URL, StaticFiles(directory=docs.ASSETS_DIR), name="api-docs-assets")
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(export_controls.router)
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:

@@ -48,7 +48,11 @@ CITATION_COLUMNS = ("source_url", "url")  # an issuer's `website` is a fact abou
 
 
 def _bundled_csvs() -> list[Path]:
-    return sorted((REPO / "datasets" / "data").glob("*.csv")) + sorted((REPO / "datasets" / "sources").glob("*/*.csv"))
+    return (
+        sorted((REPO / "datasets" / "data").glob("*.csv"))
+        + sorted((REPO / "datasets" / "sources").glob("*/*.csv"))
+        + sorted((REPO / "scoring" / "methodology").glob("*.csv"))  # the export-control rules cite their sources
+    )
 
 
 def _domain(url: str) -> str:

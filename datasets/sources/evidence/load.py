@@ -75,6 +75,8 @@ EVIDENCE = own_format(
         "confidence": lower_text,
         "company_response": text,
         "award_key": text,
+        # Where the document says the goods were made (ISO 3166 alpha-3), for the export-control lens.
+        "goods_origin": upper_text,
     },
     checks=(
         check_required("evidence_id"),
@@ -92,6 +94,10 @@ EVIDENCE = own_format(
         check_required("publisher"),
         check_required("url", "source url"),
         check_in("confidence", CONFIDENCE),
+        (
+            f"{text('goods_origin')} IS NOT NULL AND NOT regexp_full_match({upper_text('goods_origin')}, '[A-Z]{{3}}')",
+            "'goods_origin is not a 3-letter country code'",
+        ),
     ),
     meta=META,
 )

@@ -1,0 +1,104 @@
+"""The export-control lens: firms whose goods sold to DHS components suggest an item of Canada's Export Control
+List, as JSON or as a CSV a spreadsheet can open safely."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access
+from service.errors import ApiError
+from service.models import ListOf, Problem
+from service.queries import export_controls as queries
+from service.queries.export_controls import ExportControlEntry
+
+router = APIRouter(tags=["export controls"], dependencies=[access("read")], responses=ACCESS_DENIALS)
+
+CSV_MEDIA = "text/csv; charset=utf-8"
+CSV_COLUMNS = tuple(ExportControlEntry.model_fields)
+# A cell starting with one of these runs as a formula (or hides one) in a spreadsheet: it gets an apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv(entries: list[ExportControlEntry]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        row = entry.model_dump(mode="json")
+        writer.writerow([_cell(row[column]) for column in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _wants_csv(requested: str | None, accept: str | None) -> bool:
+    if requested is not None:
+        return requested == "csv"
+    return any(part.split(";")[0].strip().lower() == "text/csv" for part in (accept or "").split(","))
+
+
+@router.get(
+    "/v1/export-controls",
+    response_model=ListOf[ExportControlEntry],
+    responses={
+        200: {"description": "The firms and items (JSON), or the same rows as CSV", "content": {"text/csv": {}}},
+        422: _problem("A parameter is invalid"),
+        503: _problem("No database"),
+    },
+    summary="Firms whose goods sold to ICE, CBP or other DHS components suggest an Export Control List item",
+)
+def export_controls(
+    cursor: CursorDep,
+    serving: ServingDep,
+    methodology: MethodologyDep,
+    agency: Annotated[
+        str | None, Query(max_length=100, description="agency code or abbreviation: 7012, ICE, CBP")
+    ] = None,
+    ecl_item: Annotated[
+        str | None, Query(max_length=20, description="an ECL item (2-6, 1-5.A.1.j) or its Wassenaar item (ML6)")
+    ] = None,
+    format: Annotated[Literal["json", "csv"] | None, Query(description="csv: the same rows as CSV")] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Any:
+    """One row per firm and ECL item: the award keys (with positive net obligations), first and last dates,
+    U.S. dollars, agencies and the rules that placed the records, and whether cited documents report the goods
+    as made in Canada (null when none says). The mapping is indicative: the goods' description suggests the
+    item; a permit decision rests on the exact specification, and most Group 2 items need no Canadian permit
+    for export to the United States. Rules: GET /v1/methodology (rule_counts.export_control) and
+    scoring/methodology/export_control_rules.csv."""
+    agency_code = None
+    if agency is not None:
+        agency_code = serving.resolve_agency(agency)
+        if agency_code is None:
+            raise ApiError(422, f"agency: unknown agency {agency!r}; use a code such as 7012 or an abbreviation")
+    item = None
+    if ecl_item is not None:
+        items: dict[str, str] = {}
+        for rule in methodology.export_control_rules:
+            if rule.ecl_item is not None and rule.wassenaar_item is not None:
+                items[rule.ecl_item] = items[rule.wassenaar_item.upper()] = rule.ecl_item
+        item = items.get(ecl_item.strip()) or items.get(ecl_item.strip().upper())
+        if item is None:
+            known = ", ".join(sorted(set(items.values())))
+            raise ApiError(422, f"ecl_item: {ecl_item!r} is not an item the rules map to; they map to {known}")
+    entries = queries.export_controls(cursor, serving.snapshot, agency_code, item)
+    if _wants_csv(format, accept):
+        disposition = f'attachment; filename="exposure-export-controls-{serving.snapshot_id}.csv"'
+        return Response(_csv(entries), media_type=CSV_MEDIA, headers={"Content-Disposition": disposition})
+    return ListOf[ExportControlEntry](data=entries, count=len(entries), snapshot=serving.snapshot)
