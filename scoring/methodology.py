@@ -46,10 +46,12 @@ class MethodologyError(ValueError):
 class Category(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    category: str
-    label: str
-    severity: Weight
-    description: str = ""
+    category: str = Field(description="the category's id, as a contribution's `category` names it")
+    label: str = Field(description="the category's name in words")
+    severity: Weight = Field(
+        description="weight 0-1: how grave selling this is; every contribution is multiplied by it"
+    )
+    description: str = Field(default="", description="what the category covers")
 
 
 EclMatch = Literal["keyword", "psc_prefix", "psc_description", "naics_prefix", "naics_description", "category"]
@@ -105,42 +107,86 @@ class Methodology(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, serialize_by_alias=True)
 
-    version: str = Field(examples=["2026.12.2"])
-    published: str
-    summary: str
-    half_life_days: float = Field(gt=0, serialization_alias="recency_half_life_days")
-    agency_weights: dict[str, Weight]
-    default_agency_weight: Weight
-    link_weights: dict[str, Weight]
-    evidence_confidence: dict[str, Weight]
-    evidence_status: dict[str, Weight]
-    evidence_channel: dict[str, Weight]
-    evidence_nominal_usd: float = Field(ge=0)
-    default_shares: dict[str, Weight] = Field(serialization_alias="ownership_default_shares")
-    score_unit_usd: float = Field(gt=0, exclude=True)
-    score_points_per_decade: float = Field(gt=0, exclude=True)
-    tiers: dict[str, float]
-    revenue_bands: dict[str, float]
-    categories: dict[str, Category]
+    version: str = Field(
+        description="the methodology's version (year.month.revision); every score names the version it was "
+        "computed with",
+        examples=["2026.12.2"],
+    )
+    published: str = Field(description="the date this version was published, ISO 8601")
+    summary: str = Field(description="the methodology in a paragraph")
+    half_life_days: float = Field(
+        gt=0,
+        serialization_alias="recency_half_life_days",
+        description="days in which a record's recency weight halves: recency_weight = 0.5 ^ (age in days / this)",
+    )
+    agency_weights: dict[str, Weight] = Field(
+        description="weight 0-1 per USAspending agency code (7012 ICE, 7014 CBP, ...)"
+    )
+    default_agency_weight: Weight = Field(description="weight 0-1 of an agency not in agency_weights")
+    link_weights: dict[str, Weight] = Field(
+        description="channel weight 0-1 per kind of contract record: transaction, award, subaward"
+    )
+    evidence_confidence: dict[str, Weight] = Field(
+        description="weight 0-1 per document confidence: high, medium, low (contract records count 1.0)"
+    )
+    evidence_status: dict[str, Weight] = Field(
+        description="weight 0-1 per document status: reported, intended, active, completed, cancelled (0: shown, "
+        "never scored)"
+    )
+    evidence_channel: dict[str, Weight] = Field(
+        description="channel weight 0-1 per document channel: direct, reseller, joint_venture"
+    )
+    evidence_nominal_usd: float = Field(
+        ge=0, description="U.S. dollars a document without a U.S. dollar figure counts as"
+    )
+    default_shares: dict[str, Weight] = Field(
+        serialization_alias="ownership_default_shares",
+        description="ownership fraction 0-1 per relation (wholly_owned, majority, ...) when the registry gives no "
+        "share",
+    )
+    score_unit_usd: float = Field(gt=0, exclude=True, description="U.S. dollars: the score's unit (see `score`)")
+    score_points_per_decade: float = Field(
+        gt=0, exclude=True, description="score points added by every tenfold increase in weighted exposure"
+    )
+    tiers: dict[str, float] = Field(
+        description="each tier's lowest score, 0-100: low, moderate, high, severe (none is a score of exactly 0)"
+    )
+    revenue_bands: dict[str, float] = Field(
+        description="ESG revenue band -> its lower bound, in percent (0-100) of annual revenue"
+    )
+    categories: dict[str, Category] = Field(description="the categories of what was sold, most severe first")
     # The long rule tables are counted in the document (rule_counts), not listed.
-    psc_rules: dict[str, str] = Field(default_factory=dict, exclude=True)
-    naics_rules: dict[str, str] = Field(default_factory=dict, exclude=True)
-    description_rules: dict[tuple[str, str], str] = Field(default_factory=dict, exclude=True)
+    psc_rules: dict[str, str] = Field(
+        default_factory=dict, exclude=True, description="product or service code prefix -> category"
+    )
+    naics_rules: dict[str, str] = Field(default_factory=dict, exclude=True, description="NAICS code prefix -> category")
+    description_rules: dict[tuple[str, str], str] = Field(
+        default_factory=dict, exclude=True, description="(psc or naics, code description) -> category"
+    )
     # (regex, category) tried in order on a record's own description, before any product code.
-    keyword_rules: tuple[tuple[str, str], ...] = Field(default=(), exclude=True)
+    keyword_rules: tuple[tuple[str, str], ...] = Field(
+        default=(), exclude=True, description="(regex, category), tried in order on a record's own description"
+    )
     # Codes, descriptions and categories -> Export Control List items (scoring/export_controls.py), in file order.
-    export_control_rules: tuple[ExportControlRule, ...] = Field(default=(), exclude=True)
+    export_control_rules: tuple[ExportControlRule, ...] = Field(
+        default=(), exclude=True, description="code, description and category rules giving each record's ECL item"
+    )
 
     @property
     def fallback_category(self) -> str:
         return FALLBACK_CATEGORY
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(  # type: ignore[prop-decorator]
+        description="a contribution, in weighted U.S. dollars: the record's U.S. dollar amount times every weight"
+    )
     @property
     def formula(self) -> str:
         return FORMULA
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(  # type: ignore[prop-decorator]
+        description="the 0-100 score from a firm's weighted total: its formula, unit_usd (U.S. dollars) and "
+        "points_per_decade (points per tenfold weighted exposure)"
+    )
     @property
     def score(self) -> dict[str, Any]:
         return {
@@ -149,7 +195,9 @@ class Methodology(BaseModel):
             "points_per_decade": self.score_points_per_decade,
         }
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(  # type: ignore[prop-decorator]
+        description="the rules that decide what was sold, counted per table: psc, naics, description, keyword"
+    )
     @property
     def rule_counts(self) -> dict[str, int]:
         return {

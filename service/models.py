@@ -23,26 +23,34 @@ UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 class Problem(BaseModel):
     """An error, as application/problem+json."""
 
-    type: str = Field(examples=["https://httpstatuses.io/404"])
-    title: str = Field(examples=["Not found"])
-    status: int = Field(examples=[404])
-    detail: str = Field(examples=["no firm with id 'acme'"])
-    instance: str = Field(examples=["/v1/firms/acme"])
+    type: str = Field(description="a URI naming the kind of error", examples=["https://httpstatuses.io/404"])
+    title: str = Field(description="the HTTP status in words", examples=["Not found"])
+    status: int = Field(description="the HTTP status code", examples=[404])
+    detail: str = Field(description="what went wrong with this request, in words", examples=["no firm with id 'acme'"])
+    instance: str = Field(description="the path of the request that failed", examples=["/v1/firms/acme"])
 
 
 class Snapshot(BaseModel):
     """Which data a response was computed from."""
 
-    as_of: date | None = Field(description="the as-of date of the scores served", examples=["2026-11-22"])
-    methodology_version: str | None = Field(examples=["2026.11.1"])
-    scored_at: UtcDatetime | None = None
+    as_of: date | None = Field(description="the as-of date of the scores served, ISO 8601", examples=["2026-11-22"])
+    methodology_version: str | None = Field(
+        description="the methodology version the scores were computed with (see GET /v1/methodology); null before "
+        "any scoring",
+        examples=["2026.11.1"],
+    )
+    scored_at: UtcDatetime | None = Field(
+        default=None, description="when the scores were computed, ISO 8601 date-time in UTC; null before any scoring"
+    )
 
 
 class Breakdown(BaseModel):
     key: str | None = Field(description="agency code, category or subsidiary firm id", examples=["7012"])
     dollars: float = Field(description="the firm's share of obligated U.S. dollars", examples=[7234926.2])
-    weighted: float = Field(description="sum of weighted contributions", examples=[6120000.0])
-    links: int = Field(examples=[2])
+    weighted: float = Field(
+        description="sum of weighted contributions, in weighted U.S. dollars (the score's input)", examples=[6120000.0]
+    )
+    links: int = Field(description="contract records and documents counted under this key", examples=[2])
 
 
 class FirmSummary(BaseModel):
@@ -80,150 +88,225 @@ class FirmSummary(BaseModel):
         }
     )
 
-    firm_id: str
-    name: str | None
-    country_code: str | None = None
-    province: str | None = None
-    in_registry: bool
-    score: float = Field(ge=0, le=100)
-    tier: str = Field(examples=["high"])
-    obligated_total: float
-    ice_total: float
-    cbp_total: float
-    other_dhs_total: float
-    direct_total: float
-    indirect_total: float
-    weighted_total: float
-    link_count: int
-    award_count: int
-    evidence_count: int
+    firm_id: str = Field(
+        description="the firm's id in the registry (a slug, as in /v1/firms/{firm_id}); a Canadian recipient found "
+        "only in the contract records has an id starting can-"
+    )
+    name: str | None = Field(description="the firm's name")
+    country_code: str | None = Field(default=None, description="ISO 3166-1 alpha-3 country code, e.g. CAN")
+    province: str | None = Field(default=None, description="Canadian province or territory, two-letter code (ON, QC)")
+    in_registry: bool = Field(
+        description="true for a firm in the curated registry; false for a Canadian recipient found only in the "
+        "contract records"
+    )
+    score: float = Field(ge=0, le=100, description="exposure score, 0-100 (logarithmic in weighted U.S. dollars)")
+    tier: str = Field(
+        description="the score's tier, lowest first: none (a score of exactly 0), low, moderate, high or severe; "
+        "each tier's lowest score is in the methodology's `tiers` (GET /v1/methodology)",
+        examples=["high"],
+    )
+    obligated_total: float = Field(
+        description="U.S. dollars obligated to the firm and its subsidiaries (its ownership share of each), direct "
+        "and indirect; documents add nothing here"
+    )
+    ice_total: float = Field(description="U.S. dollars of `obligated_total` from ICE (agency 7012)")
+    cbp_total: float = Field(description="U.S. dollars of `obligated_total` from CBP (agency 7014)")
+    other_dhs_total: float = Field(description="U.S. dollars of `obligated_total` from other DHS components")
+    direct_total: float = Field(description="U.S. dollars of `obligated_total` from prime contracts")
+    indirect_total: float = Field(description="U.S. dollars of `obligated_total` from subawards under others' primes")
+    weighted_total: float = Field(
+        description="sum of the contributions, in weighted U.S. dollars: the amount the score is computed from"
+    )
+    link_count: int = Field(description="contract records and documents that contribute to the score")
+    award_count: int = Field(description="distinct USAspending awards among the contract records")
+    evidence_count: int = Field(description="documents (news, filings) among the links")
     top_awards: list[AwardRef] = Field(default_factory=list, description="the firm's largest awards, up to three")
 
 
 class AwardRef(BaseModel):
-    award_key: str
-    agency_code: str | None
-    dollars: float
-    url: str
+    award_key: str = Field(description="USAspending award key (generated unique award id)")
+    agency_code: str | None = Field(description="the awarding agency's code, e.g. 7012 for ICE")
+    dollars: float = Field(description="the firm's share of the award's obligations, U.S. dollars")
+    url: str = Field(description="the award's USAspending permalink")
 
 
 class FirmList(BaseModel, Generic[T]):
-    data: list[T]
+    data: list[T] = Field(description="this page of firms, in the order asked for")
     count: int = Field(description="firms matching the filters (all pages)")
     next_cursor: str | None = Field(description="pass as `cursor` for the next page; null on the last page")
-    snapshot: Snapshot
+    snapshot: Snapshot = Field(description="the data the list was computed from")
 
 
 class Identifier(BaseModel):
-    scheme: str = Field(examples=["uei"])
-    value: str = Field(examples=["L997DB4PEJL8"])
-    exchange: str | None = None
-    source_url: str
+    scheme: str = Field(
+        description="ticker, isin, lei, bn (Canadian Business Number), uei (SAM Unique Entity ID), duns, cage, "
+        "sec_cik or cusip",
+        examples=["uei"],
+    )
+    value: str = Field(description="the identifier itself", examples=["L997DB4PEJL8"])
+    exchange: str | None = Field(default=None, description="the exchange a ticker is listed on (TSX, NYSE, ...)")
+    source_url: str = Field(description="the document the identifier was taken from")
 
 
 class Alias(BaseModel):
-    alias: str
-    language: str | None
-    alias_kind: str | None
-    source_url: str
+    alias: str = Field(description="another name the firm is known by")
+    language: str | None = Field(description="ISO 639-1 language of the name: en or fr")
+    alias_kind: str | None = Field(
+        description="legal (registered name), trade (trading name), former (an earlier name) or vendor_record (as "
+        "spelt in contract records)"
+    )
+    source_url: str = Field(description="the document the name was taken from")
 
 
 class Subsidiary(BaseModel):
-    firm_id: str
-    name: str | None
-    country_code: str | None
-    parent_firm_id: str
-    relation: str
-    share: float | None
-    source_url: str
+    firm_id: str = Field(description="the subsidiary's registry firm id")
+    name: str | None = Field(description="the subsidiary's name")
+    country_code: str | None = Field(description="ISO 3166-1 alpha-3 country code, e.g. USA")
+    parent_firm_id: str = Field(description="the firm that owns it directly (this firm or another subsidiary)")
+    relation: str = Field(
+        description="wholly_owned, consolidated, majority, minority, joint_venture or joint_venture_8a (an SBA 8(a) "
+        "joint venture)"
+    )
+    share: float | None = Field(
+        description="fraction (0-1) of the subsidiary its direct parent owns; null when unknown, and the "
+        "methodology's default share for the relation applies"
+    )
+    source_url: str = Field(description="the document the ownership was taken from")
 
 
 class Contribution(BaseModel):
-    link_id: str
-    link_kind: str = Field(examples=["transaction"])
+    link_id: str = Field(
+        description="the record's id: transaction:, award:, subaward: or evidence: followed by its source key"
+    )
+    link_kind: str = Field(
+        description="transaction (a prime contract action), award (an award's summary), subaward or evidence (a "
+        "document)",
+        examples=["transaction"],
+    )
     source_key: str = Field(description="USAspending award key, subaward key or evidence id")
-    award_key: str | None
+    award_key: str | None = Field(description="the USAspending award key the record belongs to, when there is one")
     url: str | None = Field(description="USAspending permalink or document URL")
     via_firm_id: str = Field(description="the registry firm (often a U.S. subsidiary) the record matched")
-    ownership_path: list[str] | None
-    matched_by: str | None = Field(examples=["alias:name"])
-    matched_value: str | None
+    ownership_path: list[str] | None = Field(
+        description="firm ids from the matched firm up to this firm, the matched firm first"
+    )
+    matched_by: str | None = Field(
+        description="the rule that attributed the record: identifier:<scheme>, alias:<name field>, fuzzy:<name "
+        "field>, override:is, evidence:firm or recipient_country:CAN",
+        examples=["alias:name"],
+    )
+    matched_value: str | None = Field(description="the value the rule matched on")
     match_confidence: float | None = Field(description="1.0 for identifiers and overrides; lower for names")
-    recipient_name: str | None
-    agency_code: str | None
-    category: str
-    category_source: str
-    link_date: date | None
-    is_direct: bool
-    amount: float
-    share_amount: float
-    weighted_amount: float
-    category_severity: float
-    agency_weight: float
-    recency_weight: float
-    evidence_confidence: float
-    ownership_share: float
-    channel_weight: float
-    contribution: float
-    description: str | None
+    recipient_name: str | None = Field(description="the vendor's name as the record gives it")
+    agency_code: str | None = Field(description="the awarding agency's code, e.g. 7012 for ICE")
+    category: str = Field(description="what was sold, one of the methodology's categories")
+    category_source: str = Field(
+        description="what decided the category: evidence, description_keyword, psc_code, psc_description, "
+        "naics_code, naics_description, or fallback (nothing did)"
+    )
+    link_date: date | None = Field(description="the record's action date or the document's event date, ISO 8601")
+    is_direct: bool = Field(description="true for a prime contract or a direct sale; false for a subaward or resale")
+    amount: float = Field(
+        description="U.S. dollars as recorded (negative for a de-obligation); for a document, its U.S. dollar figure "
+        "or its award's recorded obligations, else 0"
+    )
+    share_amount: float = Field(description="U.S. dollars: the firm's ownership share of `amount`; 0 for documents")
+    weighted_amount: float = Field(
+        description="U.S. dollars the weights apply to: `amount`, or the methodology's nominal amount for a "
+        "document without one"
+    )
+    category_severity: float = Field(description="weight 0-1: how grave what was sold is")
+    agency_weight: float = Field(description="weight 0-1: the buying agency's weight")
+    recency_weight: float = Field(description="weight 0-1: 0.5 ^ (the record's age in days / the half-life)")
+    evidence_confidence: float = Field(
+        description="weight 0-1: a document's confidence times its status weight; 1.0 for contract records"
+    )
+    ownership_share: float = Field(description="fraction (0-1) of the matched firm this firm owns (shares multiplied)")
+    channel_weight: float = Field(
+        description="weight 0-1: the link kind's (a subaward weighs less), or a document's channel weight times the "
+        "firm's joint-venture share"
+    )
+    contribution: float = Field(
+        description="weighted U.S. dollars: weighted_amount × every weight above; the firm's weighted_total is "
+        "their sum"
+    )
+    description: str | None = Field(description="the record's own description, or the document's summary")
 
 
 class Evidence(BaseModel):
-    evidence_id: str
-    firm_id: str
-    agency_code: str | None
-    kind: str
-    category: str | None
-    status: str
-    channel: str
-    channel_party: str | None
-    channel_share: float | None
-    amount: float | None
-    currency: str | None
-    event_date: date | None
-    summary: str
-    publisher: str
-    published_date: date | None
-    url: str
-    confidence: str
-    company_response: str | None
-    award_key: str | None
+    evidence_id: str = Field(description="the document's id in the evidence file")
+    firm_id: str = Field(description="the registry firm the document is about (this firm or a subsidiary)")
+    agency_code: str | None = Field(description="the agency concerned, e.g. 7012 for ICE")
+    kind: str = Field(
+        description="contract (a sale or service contract), property (real estate sold or leased), software or export"
+    )
+    category: str | None = Field(description="what was sold, one of the methodology's categories")
+    status: str = Field(
+        description="reported, intended, active, completed or cancelled; intended and cancelled deals are shown but "
+        "never scored"
+    )
+    channel: str = Field(description="direct, reseller (sold through another firm) or joint_venture")
+    channel_party: str | None = Field(description="the reseller or joint venture the deal went through")
+    channel_share: float | None = Field(description="fraction (0-1) of the joint venture the firm holds, when known")
+    amount: float | None = Field(description="the amount the document gives, in `currency`")
+    currency: str | None = Field(
+        description="ISO 4217 currency of `amount` (USD, CAD); only U.S. dollar figures add to dollar totals"
+    )
+    event_date: date | None = Field(
+        description="when the deal happened, ISO 8601 (a month or a year is given as its first day)"
+    )
+    summary: str = Field(description="what the document says, in the curators' words")
+    publisher: str = Field(description="who published the document")
+    published_date: date | None = Field(description="when the document was published, ISO 8601")
+    url: str = Field(description="the document's URL")
+    confidence: str = Field(description="how sure the document is: high, medium or low")
+    company_response: str | None = Field(description="what the company said in reply, when it did")
+    award_key: str | None = Field(description="the USAspending award key the document is about, when known")
 
 
 class OverrideInfo(BaseModel):
     """An analyst's decision about which vendor records are this firm."""
 
-    override_id: int
-    scheme: str = Field(examples=["name"])
+    override_id: int = Field(description="the decision's number")
+    scheme: str = Field(description="name (a vendor name) or uei (a SAM Unique Entity ID)", examples=["name"])
     value: str = Field(description="the vendor name or UEI as the analyst gave it")
-    decision: str = Field(examples=["is", "is_not"])
-    decided_by: str
-    decided_at: UtcDatetime
-    reason: str
+    decision: str = Field(
+        description="is: the vendor's records are this firm; is_not: they are not, whatever matched them",
+        examples=["is", "is_not"],
+    )
+    decided_by: str = Field(description="the analyst who decided")
+    decided_at: UtcDatetime = Field(description="when the analyst decided, ISO 8601 date-time in UTC")
+    reason: str = Field(description="why, in the analyst's words")
 
 
 class FirmProfile(BaseModel):
     firm: dict[str, Any] = Field(description="the registry entry (or a discovered Canadian recipient)")
-    score: FirmSummary | None
-    revenue: dict[str, Any] | None = Field(default=None, description="revenue share and ESG band, where known")
-    by_agency: list[Breakdown]
-    by_category: list[Breakdown]
-    by_subsidiary: list[Breakdown]
-    identifiers: list[Identifier]
-    aliases: list[Alias]
-    subsidiaries: list[Subsidiary]
-    contributions: list[Contribution]
+    score: FirmSummary | None = Field(description="the firm's score and totals; null when it is not scored")
+    revenue: dict[str, Any] | None = Field(
+        default=None,
+        description="revenue share and ESG band, where known: revenue_share is the U.S. dollars obligated in the "
+        "365 days to as_of as a percent of annual revenue (5.0 means 5 %, not a fraction); revenue_band is its band "
+        "among the methodology's revenue_bands; revenue_basis is actual or estimated. Null when the annual revenue "
+        "is unknown or not in U.S. dollars",
+    )
+    by_agency: list[Breakdown] = Field(description="dollars and weighted dollars per awarding agency code")
+    by_category: list[Breakdown] = Field(description="dollars and weighted dollars per category of what was sold")
+    by_subsidiary: list[Breakdown] = Field(description="dollars and weighted dollars per matched registry firm")
+    identifiers: list[Identifier] = Field(description="the firm's identifiers")
+    aliases: list[Alias] = Field(description="the firm's other names")
+    subsidiaries: list[Subsidiary] = Field(description="every firm below it in the ownership records, at any depth")
+    contributions: list[Contribution] = Field(description="the largest contributions, by absolute value")
     contributions_total: int = Field(description="all contributions of the firm; `contributions` holds the top ones")
-    evidence: list[Evidence]
+    evidence: list[Evidence] = Field(description="documents about the firm and its subsidiaries, newest first")
     overrides: list[OverrideInfo] = Field(default_factory=list, description="analysts' match decisions")
-    snapshot: Snapshot
+    snapshot: Snapshot = Field(description="the data the profile was computed from")
 
 
 class Health(BaseModel):
-    status: str = Field(examples=["ok"])
-    snapshot: Snapshot
-    firms: int
-    sources: int
+    status: str = Field(description="ok while the service answers", examples=["ok"])
+    snapshot: Snapshot = Field(description="the data served")
+    firms: int = Field(description="firms in the registry")
+    sources: int = Field(description="files loaded")
 
 
 FirmSummary.model_rebuild()
@@ -253,10 +336,10 @@ class ScreenItem(BaseModel):
     )
 
     ref: str | None = Field(default=None, max_length=200, description="returned as sent, to join results back")
-    name: str | None = Field(default=None, max_length=500)
-    isin: str | None = Field(default=None, max_length=40)
-    cusip: str | None = Field(default=None, max_length=20)
-    lei: str | None = Field(default=None, max_length=40)
+    name: str | None = Field(default=None, max_length=500, description="the firm's or vendor's name")
+    isin: str | None = Field(default=None, max_length=40, description="ISIN (International Securities Id Number)")
+    cusip: str | None = Field(default=None, max_length=20, description="CUSIP")
+    lei: str | None = Field(default=None, max_length=40, description="GLEIF Legal Entity Identifier")
     ticker: str | None = Field(
         default=None, max_length=30, description="GIB.A, GIB-A, GIB/A, GIB.A.TO or GIB/A CN", examples=["GIB.A"]
     )
@@ -265,7 +348,9 @@ class ScreenItem(BaseModel):
     )
     bn: str | None = Field(default=None, max_length=40, description="Canadian Business Number")
     uei: str | None = Field(default=None, max_length=40, description="SAM Unique Entity ID")
-    cage: str | None = Field(default=None, max_length=20)
+    cage: str | None = Field(
+        default=None, max_length=20, description="CAGE code (U.S. Commercial and Government Entity)"
+    )
 
 
 class ScreenPolicy(BaseModel):
@@ -294,196 +379,207 @@ class ScreenRequest(BaseModel):
     )
 
     items: list[ScreenItem] = Field(json_schema_extra={"maxItems": 10_000}, description="up to 10,000 items")
-    policy: ScreenPolicy | None = None
+    policy: ScreenPolicy | None = Field(default=None, description="the policy to apply; the service's default if none")
 
 
 class MatchInfo(BaseModel):
     firm_id: str | None = Field(description="the scored firm (a Canadian parent); null for a universe issuer alone")
     issuer_id: str | None = Field(default=None, description="the listed issuer, when the match is one")
-    name: str | None
+    name: str | None = Field(description="the matched firm's or issuer's name")
     decided_by: str = Field(default="name", description="the field that decided: lei, isin, cusip, ticker, ... name")
     method: str = Field(
         description="identifier:<scheme>, alias, fuzzy or override; +parent when a subsidiary rolled up",
         examples=["alias"],
     )
-    confidence: float = Field(ge=0, le=1)
+    confidence: float = Field(ge=0, le=1, description="how sure the match is, 0-1 (1.0 for an identifier)")
     features: dict[str, float | bool | str] = Field(default_factory=dict, description="what matched, and how well")
     matched_on: str = Field(description="the value that matched", examples=["ROSHEL"])
     via_firm_id: str | None = Field(default=None, description="the registry firm matched, when it rolls up to a parent")
 
 
 class CandidateInfo(BaseModel):
-    firm_id: str
-    name: str | None
-    confidence: float = Field(ge=0, le=1)
+    firm_id: str = Field(description="the scored firm (a Canadian parent) or the listed issuer the name resembles")
+    name: str | None = Field(description="that firm's or issuer's name")
+    confidence: float = Field(ge=0, le=1, description="how sure the match would be, 0-1; below the threshold")
     resembles: str = Field(description="the registry name it resembles (normalised)")
-    features: dict[str, float | bool | str]
+    features: dict[str, float | bool | str] = Field(
+        description="the name matcher's measures: char_ratio and token_set_ratio (0-100), distinctive_coverage "
+        "(0-1), extra_words, reason, look_alike"
+    )
 
 
 class Coverage(BaseModel):
     """What a verdict rests on: which issuer or firm was checked, with what, against which records."""
 
-    issuer_id: str | None = None
-    firm_id: str | None = None
+    issuer_id: str | None = Field(default=None, description="the listed issuer checked, if any")
+    firm_id: str | None = Field(default=None, description="the scored firm checked, if any")
     checked: str = Field(description="in words: what was checked against the loaded records")
-    subsidiaries_checked: int = 0
-    aliases_checked: int = 0
-    records_from: date | None = Field(default=None, description="the earliest action date in the loaded records")
-    records_to: date | None = None
-    agencies: list[str] = Field(default_factory=list, description="the agencies the loaded records come from")
-    snapshot_id: str
-    as_of: date | None = None
+    subsidiaries_checked: int = Field(default=0, description="the firm's known subsidiaries checked with it")
+    aliases_checked: int = Field(default=0, description="names and aliases checked")
+    records_from: date | None = Field(
+        default=None, description="the earliest action date in the loaded records, ISO 8601"
+    )
+    records_to: date | None = Field(default=None, description="the latest action date in the loaded records, ISO 8601")
+    agencies: list[str] = Field(
+        default_factory=list, description="the agencies the loaded records come from (abbreviation, else code)"
+    )
+    snapshot_id: str = Field(description="the id of the data snapshot checked")
+    as_of: date | None = Field(default=None, description="the snapshot's as-of date, ISO 8601")
 
 
 class ItemError(BaseModel):
     field: str = Field(description="the item's field at fault, e.g. items[3].isin")
-    detail: str
+    detail: str = Field(description="what is wrong with it")
 
 
 class ScreenResult(BaseModel):
-    ref: str | None
-    match: MatchInfo | None
+    ref: str | None = Field(description="the item's `ref`, as sent")
+    match: MatchInfo | None = Field(description="the firm or issuer the item was identified as; null if none")
     candidates: list[CandidateInfo] = Field(
         default_factory=list, description="near misses, below the match threshold: for a human to check"
     )
-    score: float | None
-    tier: Tier | None
+    score: float | None = Field(
+        description="exposure score 0-100 (to the policy's agencies only, if it names any); null without a match"
+    )
+    tier: Tier | None = Field(
+        description="the score's tier: none (score 0), low, moderate, high or severe; null without a match"
+    )
     verdict: Verdict = Field(
         description="exclude or flag: exposure under the policy; pass: known and checked, nothing found; review: "
         "an analyst must decide; not_covered: nothing in the universe matched; error: the item could not be read"
     )
-    reason: str
+    reason: str = Field(description="the verdict's reason, in words")
     tried: list[str] = Field(default_factory=list, description="each field tried, and what it found")
-    coverage: Coverage | None = None
-    error: ItemError | None = None
+    coverage: Coverage | None = Field(default=None, description="what the verdict rests on")
+    error: ItemError | None = Field(default=None, description="why the item could not be read (verdict error)")
     input: ScreenItem | None = Field(default=None, description="the holding or vendor as sent")
 
 
 class ScreeningResponse(BaseModel):
-    screening_id: str
-    created_at: datetime
-    snapshot: Snapshot
-    snapshot_id: str
-    policy: ScreenPolicy
-    count: int
-    data: list[ScreenResult]
+    screening_id: str = Field(description="the screening's id (32 hex digits), for GET /v1/screenings/{screening_id}")
+    created_at: datetime = Field(description="when it was screened, ISO 8601 date-time in UTC")
+    snapshot: Snapshot = Field(description="the data it was screened against")
+    snapshot_id: str = Field(description="the id of that data snapshot")
+    policy: ScreenPolicy = Field(description="the policy applied")
+    count: int = Field(description="items screened")
+    data: list[ScreenResult] = Field(description="one result per item, in the order sent")
 
 
 class ScreeningListed(BaseModel):
-    screening_id: str
-    created_at: datetime
-    snapshot_id: str
-    methodology_version: str | None
+    screening_id: str = Field(description="the screening's id (32 hex digits)")
+    created_at: datetime = Field(description="when it was screened, ISO 8601 date-time in UTC")
+    snapshot_id: str = Field(description="the id of the data snapshot screened against")
+    methodology_version: str | None = Field(description="the methodology version of that snapshot")
     items: int = Field(description="holdings or vendors screened")
 
 
 class ScreeningList(BaseModel):
     """The caller's own screenings, newest first (an admin key sees every one)."""
 
-    data: list[ScreeningListed]
+    data: list[ScreeningListed] = Field(description="this page of screenings, newest first")
     count: int = Field(description="every screening the caller may see, on all pages")
-    offset: int
-    next_offset: int | None
+    offset: int = Field(description="screenings skipped before this page")
+    next_offset: int | None = Field(description="offset of the next page; null on the last")
 
 
 class VendorCheck(BaseModel):
-    query: dict[str, str]
+    query: dict[str, str] = Field(description="the name, bn and uei given, as sent")
     policy: ScreenPolicy = Field(description="the policy the verdict was given under")
     policy_is_default: bool = Field(description="true when the caller gave no policy and the service's default applied")
     policy_statement: str = Field(
         description="the policy in plain words, with the dollars its tier means",
         examples=["The service's default, because none was chosen: it excludes US$100 million or more weighted."],
     )
-    result: ScreenResult
+    result: ScreenResult = Field(description="the match and the verdict")
     evidence: list[Evidence] = Field(description="the three strongest pieces of evidence")
     top_contributions: list[Contribution] = Field(description="the three largest contract links")
-    snapshot: Snapshot
+    snapshot: Snapshot = Field(description="the data checked")
 
 
 class HistoryPoint(BaseModel):
-    as_of: date
-    methodology_version: str
-    score: float
-    tier: str
-    obligated_total: float
-    ice_total: float
-    cbp_total: float
-    weighted_total: float
-    scored_at: UtcDatetime
+    as_of: date = Field(description="the as-of date scored, ISO 8601")
+    methodology_version: str = Field(description="the methodology version it was scored with")
+    score: float = Field(description="exposure score, 0-100")
+    tier: str = Field(description="the score's tier: none, low, moderate, high or severe")
+    obligated_total: float = Field(description="U.S. dollars obligated to the firm (its share)")
+    ice_total: float = Field(description="U.S. dollars of it from ICE (agency 7012)")
+    cbp_total: float = Field(description="U.S. dollars of it from CBP (agency 7014)")
+    weighted_total: float = Field(description="sum of the contributions, in weighted U.S. dollars")
+    scored_at: UtcDatetime = Field(description="when this run scored it, ISO 8601 date-time in UTC")
 
 
 class FirmHistory(BaseModel):
-    firm_id: str
-    data: list[HistoryPoint]
-    count: int
-    snapshot: Snapshot
+    firm_id: str = Field(description="the firm's registry id")
+    data: list[HistoryPoint] = Field(description="every scoring run of the firm, oldest first")
+    count: int = Field(description="scoring runs listed")
+    snapshot: Snapshot = Field(description="the data served now")
 
 
 class Agency(BaseModel):
-    agency_code: str = Field(examples=["7012"])
-    name: str
-    abbreviation: str | None
-    level: str
-    parent_code: str | None
-    active: bool
+    agency_code: str = Field(description="USAspending agency code (070 is DHS; 70xx its sub-tiers)", examples=["7012"])
+    name: str = Field(description="the agency's name")
+    abbreviation: str | None = Field(description="e.g. ICE, CBP")
+    level: str = Field(description="department or subtier")
+    parent_code: str | None = Field(description="the department's code, for a sub-tier; null for the department")
+    active: bool = Field(description="whether the code is still in use")
     firms_exposed: int = Field(description="scored firms with links to this agency")
-    dollars: float = Field(description="the scored firms' share of obligations from this agency")
+    dollars: float = Field(description="the scored firms' share of obligations from this agency, U.S. dollars")
 
 
 class Source(BaseModel):
-    source_id: int
-    kind: str
-    file_name: str
-    sha256: str
-    publisher: str | None
-    licence: str | None
-    source_url: str | None
-    loaded_at: UtcDatetime
-    rows_read: int
-    rows_inserted: int
-    rows_updated: int
-    rows_duplicate: int
-    rows_quarantined: int
+    source_id: int = Field(description="the load's number")
+    kind: str = Field(description="the kind of file, e.g. usaspending_prime_transactions, registry_firms, evidence")
+    file_name: str = Field(description="the file's name")
+    sha256: str = Field(description="the file's SHA-256, hex")
+    publisher: str | None = Field(description="who publishes the file")
+    licence: str | None = Field(description="the licence the file is published under")
+    source_url: str | None = Field(description="where the file comes from")
+    loaded_at: UtcDatetime = Field(description="when it was loaded, ISO 8601 date-time in UTC")
+    rows_read: int = Field(description="rows read: inserted + updated + duplicate + quarantined")
+    rows_inserted: int = Field(description="new rows stored")
+    rows_updated: int = Field(description="stored rows the file changed")
+    rows_duplicate: int = Field(description="rows already stored as they were")
+    rows_quarantined: int = Field(description="rows that could not be loaded (kept, with the reason)")
 
 
 class ReviewCandidate(BaseModel):
     """An unattributed vendor that may be Canadian-owned: for an analyst to confirm or reject. Not scored."""
 
-    rank: int
-    recipient_name: str
-    recipient_uei: str | None
+    rank: int = Field(description="place in the queue, 1 for the most dollars")
+    recipient_name: str = Field(description="the vendor's name as the records give it")
+    recipient_uei: str | None = Field(description="the vendor's SAM Unique Entity ID, when the records give it")
     amount: float = Field(description="U.S. dollars obligated to this vendor name in the loaded records")
-    records: int
-    first_date: date | None
-    last_date: date | None
-    agencies: list[str]
+    records: int = Field(description="contract records under this vendor name")
+    first_date: date | None = Field(description="the earliest record's date, ISO 8601")
+    last_date: date | None = Field(description="the latest record's date, ISO 8601")
+    agencies: list[str] = Field(description="the awarding agency codes in those records")
     reasons: list[str] = Field(description="near_miss, issuer_name or foreign_owned, each with its detail")
-    suggested_firm_id: str | None
-    suggested_issuer_id: str | None
+    suggested_firm_id: str | None = Field(description="the registry firm it may be (from a near miss)")
+    suggested_issuer_id: str | None = Field(description="the listed issuer it may be (from its name)")
     award_keys: list[str] = Field(description="up to five USAspending award keys, for tracing")
 
 
 class ListOf(BaseModel, Generic[T]):
-    data: list[T]
-    count: int
-    snapshot: Snapshot
+    data: list[T] = Field(description="the items")
+    count: int = Field(description="items in `data`, or in the whole list when it is paged")
+    snapshot: Snapshot = Field(description="the data served")
 
 
 class ContributionPage(BaseModel):
     """A firm's contributions, largest first, a page at a time (the profile shows only the largest)."""
 
-    firm_id: str
-    data: list[Contribution]
+    firm_id: str = Field(description="the firm's registry id")
+    data: list[Contribution] = Field(description="this page of contributions, largest (absolute) first")
     count: int = Field(description="every contribution of the firm in this snapshot, on all pages")
-    offset: int
+    offset: int = Field(description="contributions skipped before this page")
     next_offset: int | None = Field(description="offset of the next page; null on the last")
-    snapshot: Snapshot
+    snapshot: Snapshot = Field(description="the data served")
 
 
 class Ready(BaseModel):
-    status: str
-    snapshot_id: str
-    snapshot: Snapshot
+    status: str = Field(description="ready once a scored snapshot is open")
+    snapshot_id: str = Field(description="the id of the data snapshot served")
+    snapshot: Snapshot = Field(description="the data served")
 
 
 class Change(BaseModel):

@@ -46,6 +46,108 @@ def test_every_route_declares_its_response_and_errors() -> None:
                 assert "422" in responses, f"{method.upper()} {path} declares no 422"
 
 
+def undescribed_properties(document: dict[str, Any]) -> dict[str, str]:
+    """Every object property without a description in a schema that some operation's 200 answer reaches,
+    named `Schema.property`, with the first operation found to reach it. References into the components,
+    arrays' items, anyOf/allOf/oneOf members, additionalProperties and the properties themselves are followed."""
+    components = document["components"]["schemas"]
+    missing: dict[str, str] = {}
+    visited: set[str] = set()
+
+    def walk(schema: Any, owner: str, operation: str) -> None:
+        if not isinstance(schema, dict):
+            return
+        if "$ref" in schema:
+            name = schema["$ref"].removeprefix("#/components/schemas/")
+            if name not in visited:
+                visited.add(name)
+                walk(components[name], name, operation)
+        for combinator in ("anyOf", "allOf", "oneOf"):
+            for member in schema.get(combinator, []):
+                walk(member, owner, operation)
+        walk(schema.get("items"), owner, operation)
+        walk(schema.get("additionalProperties"), owner, operation)
+        for name, prop in schema.get("properties", {}).items():
+            if not str(prop.get("description", "")).strip():
+                missing.setdefault(f"{owner}.{name}", operation)
+            walk(prop, owner, operation)
+
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            named = f"{method.upper()} {path}"
+            for content in operation["responses"].get("200", {}).get("content", {}).values():
+                walk(content.get("schema"), named, named)
+    return missing
+
+
+def test_every_response_field_is_described() -> None:
+    missing = undescribed_properties(openapi_document())
+    assert not missing, f"{len(missing)} response fields lack a description: " + "; ".join(
+        f"{field} (reached from {operation})" for field, operation in sorted(missing.items())
+    )
+
+
+def test_the_walk_finds_an_undescribed_field_behind_references() -> None:
+    """The check above would catch a field left bare however deep it sits: inside an array's items behind a
+    reference, a nullable member, or a map's values."""
+    document: dict[str, Any] = {
+        "paths": {
+            "/v1/things": {
+                "get": {
+                    "responses": {
+                        "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}}
+                    }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Page": {
+                    "properties": {
+                        "data": {"description": "the things", "items": {"$ref": "#/components/schemas/Thing"}},
+                        "by_key": {
+                            "description": "things by key",
+                            "additionalProperties": {"$ref": "#/components/schemas/Tally"},
+                        },
+                    }
+                },
+                "Thing": {
+                    "properties": {
+                        "owner": {
+                            "description": "who",
+                            "anyOf": [{"$ref": "#/components/schemas/Owner"}, {"type": "null"}],
+                        },
+                        "amount": {"type": "number", "description": "  "},
+                    }
+                },
+                "Owner": {"properties": {"name": {"type": "string"}}},
+                "Tally": {"properties": {"links": {"type": "integer"}}},
+                "Unreached": {"properties": {"bare": {"type": "string"}}},
+            }
+        },
+    }
+    assert sorted(undescribed_properties(document)) == ["Owner.name", "Tally.links", "Thing.amount"]
+
+
+def test_money_fields_name_their_currency() -> None:
+    schemas = openapi_document()["components"]["schemas"]
+    money = {
+        f"{model}.{field}": schemas[model]["properties"][field]["description"]
+        for model in ("FirmSummary", "HistoryPoint")
+        for field in schemas[model]["properties"]
+        if field.endswith("_total")
+    }
+    money |= {
+        "AwardRef.dollars": schemas["AwardRef"]["properties"]["dollars"]["description"],
+        "Agency.dollars": schemas["Agency"]["properties"]["dollars"]["description"],
+        "Contribution.amount": schemas["Contribution"]["properties"]["amount"]["description"],
+    }
+    assert len(money) > 10
+    assert all("U.S. dollars" in description for description in money.values()), money
+    revenue = schemas["FirmProfile"]["properties"]["revenue"]["description"]
+    assert "percent of annual revenue" in revenue and "not a fraction" in revenue
+
+
 OPERATIONS = [(method.upper(), path) for path, ops in openapi_document()["paths"].items() for method in ops]
 # Server errors, responses that break the declared schema, undeclared status codes or content types.
 # (Positive-data acceptance is left out on purpose: the schema cannot list every unknown agency or cursor

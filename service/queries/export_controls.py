@@ -23,12 +23,15 @@ INDICATIVE = (
 class ExportControlEntry(BaseModel):
     """One firm and one ECL item: the records whose goods suggest that item, rolled up to the Canadian parent."""
 
-    firm_id: str = Field(examples=["roshel"])
-    firm_name: str | None = Field(examples=["Roshel"])
+    firm_id: str = Field(description="the Canadian firm that supplied the goods", examples=["roshel"])
+    firm_name: str | None = Field(description="its name", examples=["Roshel"])
     ecl_group: str = Field(description="1 (Dual-Use List) or 2 (Munitions List)", examples=["2"])
     ecl_item: str = Field(description="the item of A Guide to Canada's Export Control List", examples=["2-6"])
     wassenaar_item: str = Field(description="the parallel Wassenaar Arrangement item", examples=["ML6"])
-    ecl_label: str = Field(examples=["Ground vehicles and components (armoured vehicles)"])
+    ecl_label: str = Field(
+        description="what the Export Control List item covers",
+        examples=["Ground vehicles and components (armoured vehicles)"],
+    )
     amount: float = Field(
         description="U.S. dollars: the firm's share of the net obligations of the awards listed", examples=[7234926.2]
     )
@@ -40,8 +43,10 @@ class ExportControlEntry(BaseModel):
     documents: list[str] = Field(description="URLs of documents (news, filings) that place the firm here")
     first_date: date | None = Field(description="the earliest record", examples=["2025-11-28"])
     last_date: date | None = Field(description="the latest record", examples=["2026-08-10"])
-    agency_codes: list[str] = Field(examples=[["7012"]])
-    agencies: list[str] = Field(examples=[["U.S. Immigration and Customs Enforcement"]])
+    agency_codes: list[str] = Field(description="USAspending codes of the agencies that bought", examples=[["7012"]])
+    agencies: list[str] = Field(
+        description="the agencies that bought, by name", examples=[["U.S. Immigration and Customs Enforcement"]]
+    )
     via_firm_ids: list[str] = Field(description="the registry firms (often U.S. subsidiaries) the records matched")
     records: int = Field(description="transactions, awards, subawards and documents counted")
     rule_ids: list[str] = Field(description="the rules of export_control_rules.csv that placed the records")

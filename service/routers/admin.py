@@ -14,19 +14,21 @@ router = APIRouter(prefix="/v1/admin", tags=["admin"], dependencies=[access("adm
 
 
 class KeyUsage(BaseModel):
-    key_id: str
-    name: str
-    scopes: list[str]
-    rate_per_minute: int
-    monthly_quota: int
-    requests_this_month: int
-    created_at: str
-    revoked_at: str | None = Field(description="null while the key is live")
+    key_id: str = Field(description="the key's id, as in its token es_<key_id>_<secret>")
+    name: str = Field(description="who or what the key was issued to")
+    scopes: list[str] = Field(description="read (the data), screen (screenings) and admin (everything)")
+    rate_per_minute: int = Field(description="requests allowed per minute")
+    monthly_quota: int = Field(description="requests allowed per calendar month (UTC)")
+    requests_this_month: int = Field(description="requests made this calendar month (UTC)")
+    created_at: str = Field(description="when the key was issued, ISO 8601 date-time in UTC")
+    revoked_at: str | None = Field(
+        description="null while the key is live, else when it was revoked (ISO 8601 date-time in UTC)"
+    )
 
 
 class KeyList(BaseModel):
-    data: list[KeyUsage]
-    count: int
+    data: list[KeyUsage] = Field(description="every key, oldest first; never a secret")
+    count: int = Field(description="keys listed")
 
 
 FORBIDDEN: dict[int | str, dict[str, Any]] = {
