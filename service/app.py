@@ -22,7 +22,7 @@ from service.errors import PROBLEM_JSON, problem_body, register_error_handlers
 from service.live import LiveHolder
 from service.observability import REQUEST_ID_HEADER, Metrics, configure_logging
 from service.pages.render import STATIC_DIR, STATIC_URL
-from service.routers import admin, candidates, docs, firms, meta, pages, screen
+from service.routers import admin, candidates, docs, federal, firms, meta, pages, screen
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(firms.router)
     app.include_router(screen.router)
     app.include_router(candidates.router)
+    app.include_router(federal.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
