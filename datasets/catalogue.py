@@ -7,13 +7,21 @@ from pathlib import Path
 from datasets.ingest import Kind
 from datasets.sources.evidence import load as evidence
 from datasets.sources.gleif import load as gleif
+from datasets.sources.goc_contracts import load as goc_contracts
 from datasets.sources.issuers import load as issuers
 from datasets.sources.registry import load as registry
 from datasets.sources.usaspending import load as usaspending
 
 BUNDLED_DATA = Path(__file__).with_name("data")
 
-KINDS: tuple[Kind, ...] = (*usaspending.KINDS, *registry.KINDS, *issuers.KINDS, *evidence.KINDS, *gleif.KINDS)
+KINDS: tuple[Kind, ...] = (
+    *usaspending.KINDS,
+    *registry.KINDS,
+    *issuers.KINDS,
+    *evidence.KINDS,
+    *gleif.KINDS,
+    *goc_contracts.KINDS,
+)
 
 # Firms load before the aliases, identifiers, ownership and evidence that refer to them.
 BUNDLED_FILES: tuple[tuple[str, Kind], ...] = (*registry.BUNDLED_FILES, *issuers.BUNDLED_FILES, *evidence.BUNDLED_FILES)

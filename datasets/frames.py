@@ -27,7 +27,26 @@ def read_frames(con: duckdb.DuckDBPyConnection) -> StoreFrames:
     frames = {table: con.sql(f"SELECT * FROM {table}").pl().lazy() for table in STORE_TABLES}
     overrides = con.sql("SELECT * FROM match_overrides ORDER BY override_id").pl().lazy()
     issuers = con.sql("SELECT issuer_id, name FROM issuers WHERE firm_id IS NULL ORDER BY issuer_id").pl().lazy()
-    return StoreFrames(**frames, overrides=overrides, issuers=issuers)
+    goc = read_goc_frames(con)
+    return StoreFrames(**frames, overrides=overrides, issuers=issuers, **goc)
+
+
+def read_goc_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.LazyFrame]:
+    """The Government of Canada records the federal step matches: the columns it reads, not whole rows."""
+    return {
+        "goc_vendor_totals": con.sql(
+            "SELECT vendor_total_key, vendor_name, fiscal_year, total_cad, total_constant_2019_cad, source_id, "
+            "source_line FROM goc_vendor_totals ORDER BY vendor_total_key"
+        )
+        .pl()
+        .lazy(),
+        "goc_contracts": con.sql(
+            "SELECT contract_key, vendor_name, fiscal_year, contract_date, owner_org, owner_org_title, contract_value, "
+            "source_id, source_line FROM goc_contracts ORDER BY contract_key"
+        )
+        .pl()
+        .lazy(),
+    }
 
 
 _CONTRIBUTION_COLUMNS = """
@@ -69,6 +88,7 @@ def write_result(
             "review_candidates",
             "unattributed",
             "unmapped_categories",
+            *FEDERAL_TABLES,
         ):
             con.execute(
                 f"DELETE FROM {table} WHERE as_of = ? AND methodology_version = ?",
@@ -113,6 +133,7 @@ def write_result(
             " links, amount_cents / 100 FROM _unmapped",
             [as_of, methodology_version],
         )
+        _write_federal(con, result, as_of, methodology_version)
         _choose_served(con, as_of, methodology_version, serve)
         con.execute("COMMIT")
     except BaseException:
@@ -121,6 +142,34 @@ def write_result(
     finally:
         for view in ("_scores", "_contributions", "_paths", "_candidates", "_unattributed", "_unmapped"):
             con.unregister(view)
+
+
+FEDERAL_TABLES = ("federal_contract_links", "federal_vendor_candidates")
+
+
+def _write_federal(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: date, methodology_version: str) -> None:
+    """The Government of Canada records put on Canadian parents, and its review list (Canadian dollars)."""
+    con.register("_federal_links", result.federal_links.to_arrow())
+    con.register("_federal_candidates", result.federal_candidates.to_arrow())
+    try:
+        con.execute(
+            """
+            INSERT INTO federal_contract_links
+            SELECT ?, ?, firm_id, via_firm_id, ownership_path, ownership_share, record, record_key, vendor_name,
+                   fiscal_year, record_date, department, department_name, value_cad, value_constant_2019_cad,
+                   matched_by, matched_value, match_confidence, source_id, source_line
+            FROM _federal_links
+            """,
+            [as_of, methodology_version],
+        )
+        con.execute(
+            "INSERT INTO federal_vendor_candidates SELECT ?, ?, rank, vendor_name, total_cad, records, fiscal_years, "
+            "reasons, suggested_firm_id FROM _federal_candidates",
+            [as_of, methodology_version],
+        )
+    finally:
+        con.unregister("_federal_links")
+        con.unregister("_federal_candidates")
 
 
 def _choose_served(con: duckdb.DuckDBPyConnection, as_of: date, methodology_version: str, serve: bool) -> None:

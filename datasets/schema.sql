@@ -472,3 +472,90 @@ CREATE TABLE IF NOT EXISTS changes (
     after                    JSON,
     summary                  VARCHAR NOT NULL
 );
+
+-- Government of Canada contracts (datasets/sources/goc_contracts), in Canadian dollars: never added to the U.S.
+-- figures above. Contract rows come from open.canada.ca's Proactive Disclosure of Contracts (or GoC-Spending's
+-- processed form of it); an amendment is a row of its own carrying the whole value so far, so rows are not summed
+-- per vendor. The vendor totals per fiscal year are GoC-Spending's, amendments counted once.
+CREATE TABLE IF NOT EXISTS goc_contracts (
+    contract_key          VARCHAR PRIMARY KEY,  -- owner_org-reference_number
+    owner_org             VARCHAR,              -- the department's short code (ssc-spc, rcmp-grc, dnd-mdn)
+    owner_org_title       VARCHAR,
+    reference_number      VARCHAR,
+    procurement_id        VARCHAR,
+    vendor_name           VARCHAR NOT NULL,
+    vendor_postal_code    VARCHAR,
+    buyer_name            VARCHAR,
+    economic_object_code  VARCHAR,
+    description_en        VARCHAR,
+    description_fr        VARCHAR,
+    commodity_type        VARCHAR,
+    commodity_code        VARCHAR,
+    country_of_vendor     VARCHAR,
+    solicitation_procedure VARCHAR,
+    instrument_type       VARCHAR,
+    reporting_period      VARCHAR,
+    contract_date         DATE,
+    contract_period_start DATE,
+    delivery_date         DATE,
+    contract_value        DECIMAL(18,2) NOT NULL,  -- CAD
+    original_value        DECIMAL(18,2),
+    amendment_value       DECIMAL(18,2),
+    fiscal_year           VARCHAR NOT NULL,        -- 2021-2022: reported in, else the contract date's
+    source_kind           VARCHAR NOT NULL,
+    row_hash              VARCHAR NOT NULL,
+    source_id             INTEGER NOT NULL,
+    source_line           BIGINT
+);
+
+CREATE TABLE IF NOT EXISTS goc_vendor_totals (
+    vendor_total_key        VARCHAR PRIMARY KEY,  -- vendor|fiscal year
+    vendor_name             VARCHAR NOT NULL,     -- GoC-Spending's normalised vendor name
+    fiscal_year             VARCHAR NOT NULL,     -- 2021-2022 (April 1 to March 31)
+    total_cad               DECIMAL(18,2) NOT NULL,
+    total_constant_2019_cad DECIMAL(18,2),
+    source_kind             VARCHAR NOT NULL,
+    row_hash                VARCHAR NOT NULL,
+    source_id               INTEGER NOT NULL,
+    source_line             BIGINT
+);
+
+-- Written with the scores (scoring/federal.py): each Government of Canada record whose vendor the scoring's
+-- name resolution put on a registry firm, rolled up to its Canadian parent as of the record's date.
+CREATE TABLE IF NOT EXISTS federal_contract_links (
+    as_of               DATE NOT NULL,
+    methodology_version VARCHAR NOT NULL,
+    firm_id             VARCHAR NOT NULL,   -- the Canadian parent
+    via_firm_id         VARCHAR NOT NULL,   -- the registry firm the vendor name matched
+    ownership_path      VARCHAR[],
+    ownership_share     DOUBLE,
+    record              VARCHAR NOT NULL CHECK (record IN ('vendor_total', 'contract')),
+    record_key          VARCHAR NOT NULL,   -- goc_vendor_totals.vendor_total_key or goc_contracts.contract_key
+    vendor_name         VARCHAR NOT NULL,
+    fiscal_year         VARCHAR NOT NULL,
+    record_date         DATE,               -- the contract date, or the fiscal year's last day for a total
+    department          VARCHAR,            -- owner_org (contracts only)
+    department_name     VARCHAR,            -- owner_org_title
+    value_cad           DECIMAL(18,2) NOT NULL,
+    value_constant_2019_cad DECIMAL(18,2),
+    matched_by          VARCHAR NOT NULL,
+    matched_value       VARCHAR,
+    match_confidence    DOUBLE,
+    source_id           INTEGER NOT NULL,
+    source_line         BIGINT
+);
+
+-- Government of Canada vendor names that resemble a registry firm but were not put on it: for an analyst, who
+-- confirms one with `exposure overrides add --name`. Kept apart from review_candidates, whose amounts are U.S.
+-- obligations: these are Canadian dollars and are never ranked with them.
+CREATE TABLE IF NOT EXISTS federal_vendor_candidates (
+    as_of               DATE NOT NULL,
+    methodology_version VARCHAR NOT NULL,
+    rank                INTEGER NOT NULL,
+    vendor_name         VARCHAR NOT NULL,
+    total_cad           DECIMAL(18,2) NOT NULL,
+    records             INTEGER NOT NULL,
+    fiscal_years        VARCHAR[],
+    reasons             VARCHAR[] NOT NULL,
+    suggested_firm_id   VARCHAR
+);

@@ -8,7 +8,7 @@ result back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -17,11 +17,11 @@ from scoring.candidates import review_candidates
 from scoring.categories import classify, unmapped
 from scoring.export_controls import ECL_COLUMNS, export_control_items
 from scoring.exposure import DHS_PREFIX, aggregate, revenue_shares, weigh
+from scoring.federal import empty_candidates, empty_links, federal_contracts
 from scoring.links import StoreFrames, build_links
-from scoring.matching import NameMatcher
 from scoring.methodology import Methodology, load_methodology
 from scoring.normalize import normalized_name_expr
-from scoring.resolve import apply_overrides, attribute, fuzzy_attribute, match_keys
+from scoring.resolve import apply_overrides, attribute, fuzzy_attribute, match_keys, registry_matcher
 from scoring.rollup import dated_canadian_parents
 
 __all__ = ["Methodology", "ScoreResult", "StoreFrames", "load_methodology", "score"]
@@ -67,6 +67,9 @@ class ScoreResult:
     unmapped_categories: pl.DataFrame  # codes and descriptions that fell to the fallback category
     discovered_firms: pl.DataFrame  # recipients located in Canada with no registry entry
     candidates: pl.DataFrame  # the review queue: unattributed vendors that may be Canadian-owned (never scored)
+    # Government of Canada records put on a Canadian parent (scoring.federal), and its own review list; CAD
+    federal_links: pl.DataFrame = field(default_factory=empty_links)
+    federal_candidates: pl.DataFrame = field(default_factory=empty_candidates)
 
 
 def in_scope(links: pl.LazyFrame, as_of: date) -> pl.LazyFrame:
@@ -178,16 +181,7 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         in_scope(every_link, as_of).pipe(classify, methodology).pipe(export_control_items, methodology).collect().lazy()
     )
     keys = match_keys(frames.firms, frames.firm_identifiers, frames.firm_aliases)
-    matcher = NameMatcher(
-        pl.concat(
-            [
-                frames.firm_aliases.select("firm_id", pl.col("alias").alias("name")),
-                frames.firms.select("firm_id", "name"),
-            ]
-        )
-        .collect()
-        .iter_rows()
-    )
+    matcher = registry_matcher(frames.firms, frames.firm_aliases)
     overrides = frames.overrides.collect() if frames.overrides is not None else pl.DataFrame()
     exact = links.pipe(attribute, keys).collect()
     attributed = discover_canadian_recipients(
@@ -260,7 +254,13 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         .agg(pl.len().cast(pl.UInt32).alias("records"), (pl.col("amount_cents").sum() / 100).alias("amount"))
     )
     unattributed = pl.concat([not_scored, out_of_scope(every_link, as_of)], how="vertical").sort("link_kind").collect()
+    federal_links, federal_candidates = federal_contracts(
+        frames.goc_vendor_totals, frames.goc_contracts, frames.firms, frames.firm_aliases, rollup.lazy(),
+        matcher=matcher, overrides=overrides,
+    )  # fmt: skip
     return ScoreResult(
+        federal_links=federal_links,
+        federal_candidates=federal_candidates,
         scores=scores,
         contributions=contributions,
         ownership_paths=rollup,

@@ -56,6 +56,17 @@ def _issuer_hits(names: list[str], issuers: pl.DataFrame) -> dict[str, tuple[str
     return hits
 
 
+def near_misses(matcher: NameMatcher, names: list[str], reason: str = "near_miss") -> dict[str, tuple[str, str]]:
+    """Name -> (firm id, reason) for each unattributed name that resembles a registry firm: the matcher found
+    no firm, or only a look-alike the scoring would not take on the name alone."""
+    near: dict[str, tuple[str, str]] = {}
+    for match in matcher.match_many(names):
+        if match.candidates and (match.firm_id is None or match.features.get("look_alike")):
+            top = match.candidates[0]
+            near[match.query] = (top.firm_id, f"{reason}: resembles {top.alias} ({top.firm_id}, {top.confidence:.2f})")
+    return near
+
+
 def review_candidates(
     attributed: pl.DataFrame, matcher: NameMatcher, issuers: pl.DataFrame | None = None, limit: int | None = None
 ) -> pl.DataFrame:
@@ -80,12 +91,7 @@ def review_candidates(
         .filter(pl.col("amount") > 0)
     )
     names = vendors["recipient_name"].to_list()
-    near: dict[str, tuple[str, str]] = {}
-    for match in matcher.match_many(names):
-        # Unattributed here means the matcher found no firm, or only a look-alike the scoring would not take.
-        if match.candidates and (match.firm_id is None or match.features.get("look_alike")):
-            top = match.candidates[0]
-            near[match.query] = (top.firm_id, f"near_miss: resembles {top.alias} ({top.firm_id}, {top.confidence:.2f})")
+    near = near_misses(matcher, names)
     issuer_hits = _issuer_hits(names, issuers) if issuers is not None and not issuers.is_empty() else {}
     # Reasons per distinct name, joined to the vendors in frames: no loop over vendor rows.
     near_frame = pl.DataFrame(

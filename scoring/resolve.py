@@ -30,6 +30,12 @@ NAME_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+def registry_matcher(firms: pl.LazyFrame, aliases: pl.LazyFrame) -> NameMatcher:
+    """The name matcher over every registry name and alias: the one the scoring attributes records with."""
+    names = pl.concat([aliases.select("firm_id", pl.col("alias").alias("name")), firms.select("firm_id", "name")])
+    return NameMatcher(names.collect().iter_rows())
+
+
 def match_keys(firms: pl.LazyFrame, identifiers: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:
     """(scheme, value, firm_id) for every identifier and normalised alias (scheme "name"); a value claimed by
     two firms within a scheme is dropped, so it attributes nothing."""

@@ -23,7 +23,19 @@ from service.middleware.pin_snapshot import SNAPSHOT_HEADER, PinSnapshotMiddlewa
 from service.middleware.request_log import RequestLogMiddleware
 from service.observability import Metrics, configure_logging
 from service.pages.render import STATIC_DIR, STATIC_URL
-from service.routers import admin, candidates, changes, docs, export_controls, firms, meta, pages, screen, webhooks
+from service.routers import (
+    admin,
+    candidates,
+    changes,
+    docs,
+    export_controls,
+    federal,
+    firms,
+    meta,
+    pages,
+    screen,
+    webhooks,
+)
 from service.settings import Settings, package_version
 from service.state import ServiceState
 
@@ -98,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(candidates.router)
     app.include_router(changes.router)
     app.include_router(webhooks.router)
+    app.include_router(federal.router)
     app.include_router(admin.router)
     app.include_router(pages.router)
     app.include_router(docs.router)

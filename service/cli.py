@@ -101,9 +101,16 @@ def _parser() -> argparse.ArgumentParser:
     revoke = key_actions.add_parser("revoke", help="stop a key working")
     revoke.add_argument("key_id")
 
-    fetch = commands.add_parser("fetch", help="download a fiscal year from USAspending's bulk download API and load it")
-    fetch.add_argument("source", choices=["usaspending"])
-    fetch.add_argument("--fiscal-year", type=int, required=True)
+    fetch = commands.add_parser(
+        "fetch",
+        help="download a fiscal year from USAspending's bulk download API, or the Government of Canada's "
+        "contracts from open.canada.ca, and load it",
+    )
+    fetch.add_argument("source", choices=["usaspending", "goc-contracts"])
+    fetch.add_argument("--fiscal-year", type=int, default=None, help="the U.S. fiscal year (usaspending only)")
+    fetch.add_argument(
+        "--url", default=None, help="goc-contracts: the contracts.csv to download (default open.canada.ca's)"
+    )
     fetch.add_argument("--agency", type=str.upper, default="DHS", help="DHS, ICE or CBP (default DHS)")
     fetch.add_argument("--dest", type=Path, default=Path("var/downloads"), help="where the archive is kept")
     fetch.add_argument("--base-url", default="https://api.usaspending.gov")
@@ -119,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
 
     review = commands.add_parser("candidates", help="the review queue: unattributed vendors that may be Canadian-owned")
     review.add_argument("--limit", type=int, default=50, help="how many, most dollars first (default 50)")
+
+    ottawa = commands.add_parser(
+        "federal-contracts",
+        help="ICE/DHS-exposed firms that hold Government of Canada contracts, with the CAD totals by fiscal year",
+    )
+    ottawa.add_argument("--firm", action="append", default=None, help="only this firm (repeatable)")
+    ottawa.add_argument("--fiscal-year", action="append", default=None, help="only this fiscal year, e.g. 2021-2022")
 
     export = commands.add_parser("export-openapi", help="write the OpenAPI document generated from the app")
     export.add_argument("output", type=Path, nargs="?", default=Path("openapi/openapi.json"))
@@ -339,6 +353,10 @@ def cmd_fetch(db: Path, args: argparse.Namespace) -> int:
     from datasets.sources.usaspending.api import AGENCIES
     from datasets.sources.usaspending.fetch import fetch_and_ingest
 
+    if args.source == "goc-contracts":
+        return _fetch_goc_contracts(db, args)
+    if args.fiscal_year is None:
+        raise CommandError("fetch usaspending needs --fiscal-year (the U.S. fiscal year, e.g. 2026)")
     if args.agency not in AGENCIES:
         raise CommandError(f"--agency must be one of {', '.join(sorted(AGENCIES))}, not {args.agency!r}")
     with _progress() as progress:
@@ -354,6 +372,58 @@ def cmd_fetch(db: Path, args: argparse.Namespace) -> int:
             on_step=lambda step: progress.update(task, description=step),
         )
     console.print(_report_table(reports))
+    return 0
+
+
+def _fetch_goc_contracts(db: Path, args: argparse.Namespace) -> int:
+    from datasets.sources.goc_contracts.fetch import CONTRACTS_CSV_URL, fetch_and_ingest
+
+    with _progress() as progress:
+        task = progress.add_task("Government of Canada contracts", total=None)
+        reports = fetch_and_ingest(
+            db,
+            dest_dir=args.dest,
+            url=args.url or CONTRACTS_CSV_URL,
+            on_step=lambda step: progress.update(task, description=step),
+        )
+    console.print(_report_table(reports))
+    return 0
+
+
+def cmd_federal_contracts(db: Path, firms: Sequence[str] | None, fiscal_years: Sequence[str] | None) -> int:
+    from service.db import Cursor
+    from service.queries import federal, meta  # the server's read: one definition of what it shows
+
+    con = connect(db, read_only=True)
+    try:
+        cur = Cursor(con)
+        snapshot = meta.current_snapshot(cur)
+        if snapshot.as_of is None:
+            console.print("no scored snapshot: run `exposure score` first")
+            return 1
+        filters = federal.FederalFilters(
+            firm_id=tuple(f.lower() for f in firms or ()), fiscal_year=tuple(fiscal_years or ())
+        )
+        found = federal.exposed_firms_with_ottawa_totals(cur, snapshot, filters)
+    finally:
+        con.close()
+    console.print(
+        f"ICE/DHS-exposed firms holding Government of Canada contracts, as of {snapshot.as_of}: {len(found)} "
+        "(CAD: GoC-Spending totals by vendor and fiscal year, from open.canada.ca's Proactive Disclosure of "
+        "Contracts; never added to the USD figures)"
+    )
+    for firm in found:  # one line per firm, then one per fiscal year: reads the same in a terminal and a file
+        console.print(
+            f"{firm.firm_id} ({firm.firm_name}): score {firm.score:.2f} {firm.tier}; DHS USD "
+            f"{firm.dhs_obligated_usd:,.2f} (ICE USD {firm.ice_obligated_usd:,.2f}); Government of Canada CAD "
+            f"{firm.total_cad:,.2f} in {len(firm.totals)} vendor-years as "
+            + ", ".join(repr(name) for name in firm.vendor_names)
+        )
+        for t in firm.totals:
+            console.print(
+                f"    {t.fiscal_year}  CAD {t.value_cad:>18,.2f}  {t.vendor_name!r} ({t.matched_by}); "
+                f"{t.source_file} line {t.source_line}"
+            )
     return 0
 
 
@@ -462,6 +532,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_keys(settings, args)
         if args.command == "fetch":
             return cmd_fetch(db, args)
+        if args.command == "federal-contracts":
+            return cmd_federal_contracts(db, args.firm, args.fiscal_year)
         if args.command == "refresh":
             return cmd_refresh(db, args.paths, args.as_of, args.serve, settings.state_path)
     except (CommandError, DataError) as exc:

@@ -279,6 +279,22 @@ class OverrideInfo(BaseModel):
     reason: str = Field(description="why, in the analyst's words")
 
 
+class OttawaContract(BaseModel):
+    """One fiscal year of Government of Canada contracts with the firm, under one vendor spelling: GoC-Spending's
+    total (amendments counted once), in Canadian dollars. Never added to the U.S. dollar figures."""
+
+    fiscal_year: str = Field(description="April 1 to March 31", examples=["2021-2022"])
+    total_cad: float = Field(description="Canadian dollars", examples=[61575183.24])
+    total_constant_2019_cad: float | None = Field(description="the same in constant 2019 Canadian dollars")
+    vendor_name: str = Field(description="the vendor spelling in the file that matched", examples=["CGI"])
+    via_firm_id: str = Field(description="the registry firm the spelling matched")
+    matched_by: str = Field(description="how the vendor name was matched to the firm", examples=["alias:name"])
+    source_file: str | None = Field(description="the file the figure was read from")
+    source_line: int | None = Field(description="its line in that file")
+    source_url: str | None = Field(description="who published the file (the GoC-Spending repository)")
+    dataset_url: str = Field(description="the open.canada.ca dataset the records come from")
+
+
 class FirmProfile(BaseModel):
     firm: dict[str, Any] = Field(description="the registry entry (or a discovered Canadian recipient)")
     score: FirmSummary | None = Field(description="the firm's score and totals; null when it is not scored")
@@ -299,6 +315,9 @@ class FirmProfile(BaseModel):
     contributions_total: int = Field(description="all contributions of the firm; `contributions` holds the top ones")
     evidence: list[Evidence] = Field(description="documents about the firm and its subsidiaries, newest first")
     overrides: list[OverrideInfo] = Field(default_factory=list, description="analysts' match decisions")
+    ottawa_contracts: list[OttawaContract] = Field(
+        default_factory=list, description="Government of Canada contracts by fiscal year, in CAD (GoC-Spending totals)"
+    )
     snapshot: Snapshot = Field(description="the data the profile was computed from")
 
 
@@ -652,3 +671,88 @@ class DeliveryInfo(BaseModel):
 class DeliveryList(BaseModel):
     data: list[DeliveryInfo] = Field(description="attempts, newest first")
     count: int = Field(description="how many")
+
+
+class FederalContract(BaseModel):
+    """A Government of Canada record (a vendor's total for a fiscal year, or one contract row) whose vendor is
+    an ICE/DHS-exposed firm. Values are Canadian dollars (`*_cad`), never added to the U.S. dollars (`*_usd`)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "firm_id": "cgi",
+                    "firm_name": "CGI Inc.",
+                    "score": 46.25,
+                    "tier": "moderate",
+                    "dhs_obligated_usd": 1541757.15,
+                    "ice_obligated_usd": 1541757.15,
+                    "record": "vendor_total",
+                    "record_key": "CGI|2021-2022",
+                    "fiscal_year": "2021-2022",
+                    "record_date": "2022-03-31",
+                    "department": None,
+                    "department_name": None,
+                    "value_cad": 61575183.24,
+                    "value_constant_2019_cad": 57490987.08,
+                    "vendor_name": "CGI",
+                    "via_firm_id": "cgi",
+                    "ownership_share": 1.0,
+                    "matched_by": "alias:name",
+                    "matched_value": "CGI",
+                    "match_confidence": 0.97,
+                    "source_file": "goc_contracts_totals_by_vendor_fiscal_year.csv",
+                    "source_line": 1733,
+                    "source_publisher": "GoC-Spending project",
+                    "source_url": "https://github.com/GoC-Spending/contracts-data",
+                    "dataset_url": "https://open.canada.ca/data/en/dataset/d8f85d91-7dec-4fd1-8055-483b77225d8b",
+                }
+            ]
+        }
+    )
+
+    firm_id: str = Field(description="the Canadian parent, as in GET /v1/firms")
+    firm_name: str | None = Field(description="the firm's name")
+    score: float = Field(ge=0, le=100, description="the firm's ICE/DHS exposure score")
+    tier: str = Field(description="the score's tier: none, low, moderate, high or severe")
+    dhs_obligated_usd: float = Field(description="the firm's share of DHS obligations, U.S. dollars")
+    ice_obligated_usd: float = Field(description="of which ICE, U.S. dollars")
+    record: Literal["vendor_total", "contract"] = Field(
+        description="vendor_total: GoC-Spending's total for the vendor and year (amendments counted once); contract: "
+        "one row of the Proactive Disclosure (an amendment repeats the contract's value: do not add contract rows)"
+    )
+    record_key: str = Field(description="vendor|fiscal year, or owner_org-reference_number")
+    fiscal_year: str = Field(
+        description="Government of Canada fiscal year, April 1 to March 31", examples=["2021-2022"]
+    )
+    record_date: date | None = Field(description="the contract date; the fiscal year's last day for a total")
+    department: str | None = Field(description="owner_org, where the file gives it (contracts)", examples=["ssc-spc"])
+    department_name: str | None = Field(description="owner_org_title")
+    value_cad: float = Field(description="Canadian dollars: the total, or the contract_value")
+    value_constant_2019_cad: float | None = Field(description="the total in constant 2019 Canadian dollars")
+    vendor_name: str = Field(description="the vendor spelling in the file that matched")
+    via_firm_id: str = Field(description="the registry firm the spelling matched (rolled up to firm_id)")
+    ownership_share: float | None = Field(description="fraction (0-1) of the vendor the firm owns on the record's date")
+    matched_by: str = Field(
+        description="how the vendor name was matched", examples=["alias:name", "fuzzy:name", "override:is"]
+    )
+    matched_value: str | None = Field(description="the name or value the rule matched on")
+    match_confidence: float | None = Field(description="how sure the match is (0-1)")
+    source_file: str | None = Field(description="the file the record was read from")
+    source_line: int | None = Field(description="its line in that file")
+    source_publisher: str | None = Field(description="who published the file")
+    source_url: str | None = Field(description="the file's publisher: open.canada.ca, or the GoC-Spending repository")
+    dataset_url: str = Field(description="the open.canada.ca dataset every record comes from")
+
+
+class FederalVendorCandidate(BaseModel):
+    """A Government of Canada vendor name that resembles a registry firm but was not put on it. Not attributed
+    until an analyst confirms it with `exposure overrides add --name`."""
+
+    rank: int = Field(description="place in the list, 1 for the most Canadian dollars")
+    vendor_name: str = Field(description="the Government of Canada vendor spelling")
+    total_cad: float = Field(description="the name's vendor totals, Canadian dollars")
+    records: int = Field(description="fiscal-year totals or contract rows under that spelling")
+    fiscal_years: list[str] = Field(description="the fiscal years it appears in")
+    reasons: list[str] = Field(description="goc_vendor_near_miss, with the registry name it resembles")
+    suggested_firm_id: str | None = Field(description="the registry firm it resembles")

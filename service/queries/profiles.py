@@ -20,6 +20,7 @@ from service.models import (
     Snapshot,
     Subsidiary,
 )
+from service.queries import federal
 from service.queries.firms import SUMMARY_COLUMNS, top_awards
 
 # The columns of a contribution as the API shows it.
@@ -150,6 +151,7 @@ def all_profiles(cur: Cursor, snapshot: Snapshot, top_n: int) -> dict[str, FirmP
             "FROM match_overrides ORDER BY firm_id, override_id"
         )
     )
+    ottawa = federal.ottawa_contracts_by_firm(cur, snapshot)
     built: dict[str, FirmProfile] = {}
     for firm_id in sorted(set(firms) | set(scores)):
         score_row = scores.get(firm_id)
@@ -173,6 +175,7 @@ def all_profiles(cur: Cursor, snapshot: Snapshot, top_n: int) -> dict[str, FirmP
             summary = FirmSummary(**row, top_awards=awards.get(firm_id, []))
         built[firm_id] = FirmProfile(
             overrides=[OverrideInfo(**r) for r in overrides.get(firm_id, [])],
+            ottawa_contracts=ottawa.get(firm_id, []),
             firm=dict(firm),
             score=summary,
             revenue=revenue,

@@ -1,0 +1,113 @@
+"""On the real public files: the USAspending extracts and GoC-Spending's federal totals, ingested and scored;
+the firms with both ICE/DHS exposure and Government of Canada contracts, as the API serves them and the
+command prints them, with Canadian-dollar totals equal to the file's own sums for the spellings matched."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service import pipeline
+from service.app import create_app
+from service.cli import main
+from service.settings import Settings
+from tests.conftest import REAL, build_store, real_usaspending_files
+
+AS_OF = "2026-11-22"
+TOTALS = REAL / "goc_contracts_totals_by_vendor_fiscal_year.csv"
+CENT = Decimal("0.01")
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    files = [*real_usaspending_files(), TOTALS]
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        pytest.skip(f"real files not found under {REAL} (CI provides ../shared/data/real): {missing[:2]}")
+    path = build_store(tmp_path_factory.mktemp("federal-real") / "exposure.duckdb", scored=False)
+    outcome = pipeline.ingest(path, files)
+    assert not outcome.refused and all(r.balanced and r.rows_quarantined == 0 for r in outcome.reports)
+    pipeline.score(path, date.fromisoformat(AS_OF))
+    return path
+
+
+@pytest.fixture(scope="module")
+def served(db: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as client:
+        yield client
+
+
+def file_totals() -> dict[str, dict[str, Decimal]]:
+    """The totals file read on its own: vendor spelling -> fiscal year -> CAD."""
+    found: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    with TOTALS.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            found[row["d_vendor_name"]][row["d_fiscal_year"]] = Decimal(row["total"])
+    return found
+
+
+def records(client: TestClient, **params: Any) -> list[dict[str, Any]]:
+    body = client.get("/v1/federal-contracts", params={"limit": 10_000, **params}).json()
+    assert body["count"] == len(body["data"])
+    return list(body["data"])
+
+
+def test_exposed_firms_with_federal_contracts_are_served_with_the_files_sums(served: TestClient) -> None:
+    rows = records(served, record="vendor_total")
+    by_firm: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_firm[row["firm_id"]].append(row)
+    # The firms the USAspending files show exposed (tests/test_real_files.py) that Ottawa also contracts with.
+    assert {"gardaworld", "thomson-reuters", "cgi", "opentext"} <= set(by_firm)
+    in_file = file_totals()
+    for firm_id, firm_rows in by_firm.items():
+        profile = served.get(f"/v1/firms/{firm_id}").json()
+        assert profile["score"]["score"] > 0, firm_id  # exposed in the served snapshot
+        spellings = {r["vendor_name"] for r in firm_rows}
+        assert spellings <= set(in_file), spellings
+        expected = sum((total for name in spellings for total in in_file[name].values()), Decimal(0))
+        served_total = sum((Decimal(str(r["value_cad"])) for r in firm_rows), Decimal(0))
+        assert served_total.quantize(CENT) == expected, firm_id
+        for row in firm_rows:  # each record is its file's line, value for value
+            assert Decimal(str(row["value_cad"])).quantize(CENT) == in_file[row["vendor_name"]][row["fiscal_year"]]
+            assert row["source_file"] == TOTALS.name and row["source_line"] >= 2
+        # The profile lists the same totals.
+        listed = sum((Decimal(str(c["total_cad"])) for c in profile["ottawa_contracts"]), Decimal(0))
+        assert listed.quantize(CENT) == expected
+    # Figures SOURCES.md quotes for 2021-22.
+    cgi = {r["fiscal_year"]: r["value_cad"] for r in by_firm["cgi"] if r["vendor_name"] == "CGI"}
+    assert cgi["2021-2022"] == 61_575_183.24
+    assert {r["vendor_name"] for r in by_firm["gardaworld"]} == {"GARDA SECURITY GROUP"}
+    assert any(r["value_cad"] == 31_213_514.68 for r in by_firm["opentext"])
+
+
+def test_no_firm_is_served_on_a_guess(served: TestClient) -> None:
+    rows = records(served)
+    assert rows and all(r["matched_by"] in ("alias:name", "fuzzy:name", "override:is") for r in rows)
+    # The near misses of the file are listed for review, not served.
+    queue = served.get("/v1/federal-contracts/candidates").json()["data"]
+    assert queue and all(c["reasons"][0].startswith("goc_vendor_near_miss") for c in queue)
+    assert not {c["vendor_name"] for c in queue} & {r["vendor_name"] for r in rows}
+
+
+def test_the_command_prints_the_same_firms_and_totals(
+    db: Path, served: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = records(served, record="vendor_total")
+    assert main(["--db", str(db), "federal-contracts"]) == 0
+    out = capsys.readouterr().out
+    in_file = file_totals()
+    firms = sorted({r["firm_id"] for r in rows})
+    assert f"as of {AS_OF}: {len(firms)} " in out
+    for firm_id in firms:
+        spellings = {r["vendor_name"] for r in rows if r["firm_id"] == firm_id}
+        expected = sum((t for name in spellings for t in in_file[name].values()), Decimal(0))
+        assert f"{firm_id} (" in out and f"Government of Canada CAD {expected:,.2f} in " in out, firm_id
