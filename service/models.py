@@ -377,7 +377,9 @@ class ScreenPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    max_score: float | None = Field(default=None, ge=0, le=100, description="exclude firms scoring above this")
+    max_score: float | None = Field(
+        default=None, strict=True, ge=0, le=100, description="exclude firms scoring above this"
+    )
     max_tier: Tier | None = Field(default=None, description="exclude firms in a tier above this")
     agencies: list[str] | None = Field(
         default=None, max_length=50, description="only exposure to these agencies counts (codes or ICE, CBP, ...)"

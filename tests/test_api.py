@@ -318,7 +318,7 @@ def test_screen_error_paths_are_problems(client: TestClient) -> None:
     assert "items.0.nam" in assert_problem(bad_field, 422)["detail"]
     bad_policy = client.post("/v1/screen", json={"items": [], "policy": {"agencies": ["NASA"]}})
     assert assert_problem(bad_policy, 422)["detail"].startswith("policy.agencies[0]:")
-    assert_problem(client.post("/v1/screen", content=b"{not json", headers={"Content-Type": "application/json"}), 422)
+    assert_problem(client.post("/v1/screen", content=b"{not json", headers={"Content-Type": "application/json"}), 400)
     huge = client.post("/v1/screen", content=b"x" * 9_000_000, headers={"Content-Type": "application/json"})
     assert_problem(huge, 413)
 

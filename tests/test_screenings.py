@@ -123,3 +123,19 @@ def test_neither_json_csv_nor_an_upload_is_415(served: tuple[TestClient, dict[st
         "/v1/screen", content="name=Roshel", headers=_as(tokens["fund-a"], **{"Content-Type": "text/plain"})
     )
     assert response.status_code == 415 and "text/csv" in response.json()["detail"]
+
+
+def test_a_body_that_is_not_json_is_400_and_a_non_number_score_limit_is_422(
+    served: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = served
+    broken = client.post(
+        "/v1/screen", content=b"{not json", headers=_as(tokens["fund-a"], **{"Content-Type": "application/json"})
+    )
+    assert broken.status_code == 400 and "not valid JSON" in broken.json()["detail"]
+    for limit in (False, "50"):
+        sent = {"items": [{"name": "Roshel"}], "policy": {"max_score": limit}}
+        refused = client.post("/v1/screen", json=sent, headers=_as(tokens["fund-a"]))
+        assert refused.status_code == 422 and "max_score" in refused.json()["detail"], limit
+    fine = {"items": [{"name": "Roshel"}], "policy": {"max_score": 50}}
+    assert client.post("/v1/screen", json=fine, headers=_as(tokens["fund-a"])).status_code == 200

@@ -76,6 +76,9 @@ async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenIt
         try:
             body = ScreenRequest.model_validate_json(await request.body())
         except ValidationError as exc:
+            unreadable = [e for e in exc.errors() if e["type"] == "json_invalid"]
+            if unreadable:  # not JSON at all: a malformed request, not an invalid screening
+                raise ApiError(400, f"body: not valid JSON ({unreadable[0]['msg']})") from exc
             raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
         if len(body.items) > max_items:
             raise ApiError(413, f"items: {len(body.items):,} sent; at most {max_items:,} per screening")
@@ -101,6 +104,7 @@ async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenIt
     responses={
         **ACCESS_DENIALS,
         200: {"description": "The screening (JSON), or as CSV when asked", "content": {"text/csv": {}}},
+        400: _problem("The body claims to be JSON but is not"),
         413: _problem("More items than allowed, or a body over the size limit"),
         415: _problem("Body is neither JSON, CSV nor a multipart upload"),
         422: _problem("An item, a line of the file or the policy is invalid (the detail names it)"),
