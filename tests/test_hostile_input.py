@@ -502,3 +502,16 @@ def test_an_amount_in_another_format_is_quarantined_never_rounded(
         assert why[line].startswith(
             f"unparseable amount in federal_action_obligation: '{amount}' is not a plain decimal number"
         )
+
+
+def test_a_bare_carriage_return_in_an_lf_file_is_a_clear_refusal_not_an_unexpected_error(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    text = csv_text([TX_HEADER, row("k1"), row("k2", recipient_name="ACME"), row("k3")])
+    path = tmp_path / "Contracts_PrimeTransactions_cr.csv"
+    path.write_bytes(text.encode("utf-8").replace(b"ACME", b"AC\rME"))
+    assert_refused(con, tmp_path, path, "bare carriage return inside an unquoted field")
+    quoted = tmp_path / "Contracts_PrimeTransactions_quoted_cr.csv"
+    quoted.write_bytes(text.encode("utf-8").replace(b"ACME", b'"\rACME"'))
+    report = load(con, quoted)
+    assert report.rows_read == 3 and report.rows_inserted == 3  # quoted, it is data, and one row

@@ -70,6 +70,16 @@ def load_file(
         except duckdb.IOException as exc:  # e.g. a .gz cut short: the file fails part-way through
             con.execute("ROLLBACK")
             raise LoadError(f"{source.display_name}: I/O error while loading, nothing kept ({exc})") from exc
+        except duckdb.InvalidInputException as exc:
+            con.execute("ROLLBACK")
+            if "state machine" not in str(exc):
+                raise
+            # DuckDB's reader cannot skip such a line: the file is refused whole, with the likely cause.
+            raise LoadError(
+                f"{source.display_name}: a line the CSV reader cannot parse (most often a bare carriage return "
+                "inside an unquoted field of a file whose lines end in LF); nothing kept. Quote that field, or "
+                "remove the stray carriage return, and load the file again"
+            ) from exc
         except BaseException:
             con.execute("ROLLBACK")
             raise
