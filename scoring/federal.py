@@ -80,39 +80,59 @@ def fiscal_year_end(fiscal_year: pl.Expr) -> pl.Expr:
     return pl.date(fiscal_year.str.slice(5, 4).cast(pl.Int32, strict=False), 3, 31)
 
 
+def _as_records(
+    frame: pl.LazyFrame,
+    record: str,
+    key: str,
+    record_date: pl.Expr,
+    department: pl.Expr,
+    department_name: pl.Expr,
+    value_cad: str,
+    value_constant_2019_cad: pl.Expr,
+) -> pl.LazyFrame:
+    return frame.select(
+        pl.lit(record).alias("record"),
+        pl.col(key).alias("record_key"),
+        "vendor_name",
+        "fiscal_year",
+        record_date.alias("record_date"),
+        department.alias("department"),
+        department_name.alias("department_name"),
+        pl.col(value_cad).alias("value_cad"),
+        value_constant_2019_cad.alias("value_constant_2019_cad"),
+        "source_id",
+        "source_line",
+    )
+
+
 def vendor_records(totals: pl.LazyFrame | None, contracts: pl.LazyFrame | None = None) -> pl.LazyFrame:
     """The vendor totals (goc_vendor_totals) and contract rows (goc_contracts) as one frame of records."""
     frames = [pl.DataFrame(schema=RECORD_SCHEMA).lazy()]
+    year_end = fiscal_year_end(pl.col("fiscal_year"))
     if totals is not None:
         frames.append(
-            totals.select(
-                pl.lit(VENDOR_TOTAL).alias("record"),
-                pl.col("vendor_total_key").alias("record_key"),
-                "vendor_name",
-                "fiscal_year",
-                fiscal_year_end(pl.col("fiscal_year")).alias("record_date"),
-                pl.lit(None).alias("department"),
-                pl.lit(None).alias("department_name"),
-                pl.col("total_cad").alias("value_cad"),
-                pl.col("total_constant_2019_cad").alias("value_constant_2019_cad"),
-                "source_id",
-                "source_line",
+            _as_records(
+                totals,
+                VENDOR_TOTAL,
+                "vendor_total_key",
+                year_end,
+                pl.lit(None),
+                pl.lit(None),
+                "total_cad",
+                pl.col("total_constant_2019_cad"),
             )
         )
     if contracts is not None:
         frames.append(
-            contracts.select(
-                pl.lit(CONTRACT).alias("record"),
-                pl.col("contract_key").alias("record_key"),
-                "vendor_name",
-                "fiscal_year",
-                pl.coalesce(pl.col("contract_date"), fiscal_year_end(pl.col("fiscal_year"))).alias("record_date"),
-                pl.col("owner_org").alias("department"),
-                pl.col("owner_org_title").alias("department_name"),
-                pl.col("contract_value").alias("value_cad"),
-                pl.lit(None).alias("value_constant_2019_cad"),
-                "source_id",
-                "source_line",
+            _as_records(
+                contracts,
+                CONTRACT,
+                "contract_key",
+                pl.coalesce(pl.col("contract_date"), year_end),
+                pl.col("owner_org"),
+                pl.col("owner_org_title"),
+                "contract_value",
+                pl.lit(None),
             )
         )
     conformed = [f.select([pl.col(c).cast(t) for c, t in RECORD_SCHEMA.items()]) for f in frames]

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -23,6 +24,12 @@ from datasets.ingest import LoadReport
 from datasets.store import connect
 from service import pipeline
 from service.settings import Settings, package_version
+
+if TYPE_CHECKING:
+    from service.db import Cursor
+    from service.models import Snapshot
+
+T = TypeVar("T")
 
 # The commands that may create the database (ingest and fetch build a store of just their files); every other one
 # refuses a --db that does not exist rather than work on an empty new file.
@@ -246,9 +253,11 @@ def _print_score(outcome: pipeline.ScoreOutcome) -> None:
         console.print(f"{result.unmapped_categories.height} code/description combinations fell to category 'other'")
 
 
-def cmd_candidates(db: Path, limit: int) -> int:
+def _read_scored(db: Path, read: Callable[[Cursor, Snapshot], T]) -> tuple[Snapshot, T] | None:
+    """The scored snapshot of the database at `db` and what `read` takes from it with the server's own queries
+    (one definition of what both show); None, having said so, when nothing is scored yet."""
     from service.db import Cursor
-    from service.queries import candidates, meta  # the server's read of the queue: one definition of what it shows
+    from service.queries import meta
 
     con = connect(db, read_only=True)
     try:
@@ -256,10 +265,19 @@ def cmd_candidates(db: Path, limit: int) -> int:
         snapshot = meta.current_snapshot(cur)
         if snapshot.as_of is None:
             console.print("no scored snapshot: run `exposure score` first")
-            return 1
-        rows, total = candidates.review_candidates(cur, snapshot, limit)
+            return None
+        return snapshot, read(cur, snapshot)
     finally:
         con.close()
+
+
+def cmd_candidates(db: Path, limit: int) -> int:
+    from service.queries import candidates
+
+    scored = _read_scored(db, lambda cur, snapshot: candidates.review_candidates(cur, snapshot, limit))
+    if scored is None:
+        return 1
+    snapshot, (rows, total) = scored
     console.print(f"review queue as of {snapshot.as_of}: top {len(rows)} of {total:,} (not scored until confirmed)")
     for r in rows:  # one line each, so the list reads the same in any terminal and in a file
         awards = ", ".join(r.award_keys[:2]) + (" …" if len(r.award_keys) > 2 else "")
@@ -391,22 +409,15 @@ def _fetch_goc_contracts(db: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_federal_contracts(db: Path, firms: Sequence[str] | None, fiscal_years: Sequence[str] | None) -> int:
-    from service.db import Cursor
-    from service.queries import federal, meta  # the server's read: one definition of what it shows
+    from service.queries import federal
 
-    con = connect(db, read_only=True)
-    try:
-        cur = Cursor(con)
-        snapshot = meta.current_snapshot(cur)
-        if snapshot.as_of is None:
-            console.print("no scored snapshot: run `exposure score` first")
-            return 1
-        filters = federal.FederalFilters(
-            firm_id=tuple(f.lower() for f in firms or ()), fiscal_year=tuple(fiscal_years or ())
-        )
-        found = federal.exposed_firms_with_ottawa_totals(cur, snapshot, filters)
-    finally:
-        con.close()
+    filters = federal.FederalFilters(
+        firm_id=tuple(f.lower() for f in firms or ()), fiscal_year=tuple(fiscal_years or ())
+    )
+    scored = _read_scored(db, lambda cur, snapshot: federal.exposed_firms_with_ottawa_totals(cur, snapshot, filters))
+    if scored is None:
+        return 1
+    snapshot, found = scored
     console.print(
         f"ICE/DHS-exposed firms holding Government of Canada contracts, as of {snapshot.as_of}: {len(found)} "
         "(CAD: GoC-Spending totals by vendor and fiscal year, from open.canada.ca's Proactive Disclosure of "

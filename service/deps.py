@@ -63,15 +63,24 @@ def access(scope: Scope) -> SecurityParam:
     return dependency
 
 
-def _denial(description: str) -> dict[str, Any]:
+def problem_doc(description: str) -> dict[str, Any]:
+    """One documented problem+json answer, for a route's `responses=`."""
     return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
+# The 503 of every route that reads the database.
+QUERY_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
+    503: problem_doc("No database, or a query stopped at the server's time limit")
+}
+# ...and of one that also takes parameters.
+QUERY_ERRORS: dict[int | str, dict[str, Any]] = {422: problem_doc("A parameter is invalid"), **QUERY_UNAVAILABLE}
 
 
 # The answers access may give, for the `responses=` of a router or route that declares it.
 ACCESS_DENIALS: dict[int | str, dict[str, Any]] = {
-    401: _denial("No API key where one is needed, or an unknown or revoked one"),
-    403: _denial("The key lacks the scope this endpoint needs"),
-    429: _denial("Rate limit or monthly quota reached; see Retry-After"),
+    401: problem_doc("No API key where one is needed, or an unknown or revoked one"),
+    403: problem_doc("The key lacks the scope this endpoint needs"),
+    429: problem_doc("Rate limit or monthly quota reached; see Retry-After"),
 }
 
 

@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,21 @@ MEDIA_TYPES: dict[str, str] = {
     "ndjson": "application/x-ndjson",
     "parquet": "application/vnd.apache.parquet",
 }
+CSV_ONLY: dict[str, str] = {"text/csv": "csv"}
+
+
+def negotiate(requested: str | None, accept: str | None, known: Mapping[str, str]) -> str:
+    """The format an answer takes: the `format` parameter if given, else the first media type of the Accept
+    header that `known` maps to a format, else "json"."""
+    if requested:
+        return requested
+    for part in (accept or "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in known:
+            return known[media]
+    return "json"
+
+
 # OWASP's CSV injection list: a cell starting with one of these is read by a spreadsheet as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"

@@ -8,13 +8,15 @@ import csv
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from datasets.catalogue import KINDS
+from datasets.ingest import LoadReport, ingest_paths
 from datasets.store import connect
 
 # The suites send hundreds of anonymous requests a minute from one address (the test client's, or 127.0.0.1 to
@@ -77,6 +79,19 @@ def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def csv_row(header: Sequence[str], values: Mapping[str, str]) -> list[str]:
+    """`values` laid out in `header`'s order, empty where absent; a name not in the header fails the test."""
+    unknown = set(values) - set(header)
+    assert not unknown, unknown
+    return [values.get(column, "") for column in header]
+
+
+def load_one(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
+    """Ingest one file as `exposure ingest` would, and its one report."""
+    [report] = ingest_paths(con, [path], KINDS)
+    return report
 
 
 _TEMPLATES: dict[tuple[str, ...], Path] = {}  # the dates scored -> a store built once per test process

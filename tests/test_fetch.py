@@ -30,6 +30,7 @@ from datasets.sources.usaspending.fetch import fetch_and_ingest, fetch_usaspendi
 from datasets.sources.usaspending.load import COLUMN_LISTS
 from datasets.sources.usaspending.retries import MAX_RETRY_AFTER_SECONDS, RetryPolicy, retry_after_seconds
 from datasets.store import connect, table_counts
+from tests.conftest import csv_row
 
 TX_HEADER: list[str] = [str(c) for c in COLUMN_LISTS["Contracts_PrimeTransactions"]]
 FILE_NAME = "FY2026_070_Contracts_PrimeTransactions_2026-11-01_H10M00S000001.zip"
@@ -59,9 +60,7 @@ def tx_row(n: int, **values: str) -> list[str]:
         "naics_code": "336992",
         **values,
     }
-    unknown = set(row) - set(TX_HEADER)
-    assert not unknown, unknown
-    return [row.get(column, "") for column in TX_HEADER]
+    return csv_row(TX_HEADER, row)
 
 
 def make_zip(rows: int = 3, compression: int = zipfile.ZIP_DEFLATED) -> bytes:

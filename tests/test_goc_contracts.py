@@ -14,7 +14,7 @@ from datasets.catalogue import KINDS, expected_rows
 from datasets.db import scalar
 from datasets.ingest import LoadReport, ingest_paths
 from datasets.sources.goc_contracts.load import PROCESSED_COLUMNS, PUBLISHED_COLUMNS
-from tests.conftest import REAL, SHARED, write_csv
+from tests.conftest import REAL, SHARED, csv_row, load_one, write_csv
 
 REFERENCE_HEADER = SHARED / "data" / "reference" / "goc_contracts_columns.txt"
 SAMPLES = [REAL / "goc_contracts_sample_2022-04-12.csv", REAL / "goc_contracts_sample_2022-04-13.csv"]
@@ -61,9 +61,7 @@ def published_row(**values: str) -> list[str]:
         "owner_org_title": "Shared Services Canada | Services partagés Canada",
         **values,
     }
-    unknown = set(row) - set(PUBLISHED_COLUMNS)
-    assert not unknown, unknown
-    return [row.get(c, "") for c in PUBLISHED_COLUMNS]
+    return csv_row(PUBLISHED_COLUMNS, row)
 
 
 def processed_row(**values: str) -> list[str]:
@@ -91,7 +89,7 @@ def processed_row(**values: str) -> list[str]:
 
 
 def load(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
-    [report] = ingest_paths(con, [path], KINDS)
+    report = load_one(con, path)
     assert report.balanced, report
     return report
 

@@ -29,7 +29,8 @@ from datasets.ingest import CsvInput, LoadReport, csv_inputs, load_file
 from datasets.ingest.inputs import MAX_COMPRESSION_RATIO, SMALL_MEMBER_BYTES
 from datasets.store import table_counts
 from service.cli import main
-from tests.test_ingest import TX_HEADER, load, tx_row
+from tests.conftest import load_one as load
+from tests.test_ingest import TX_HEADER, tx_row
 
 
 def csv_text(rows: list[list[str]], delimiter: str = ",") -> str:

@@ -16,10 +16,11 @@ import datasets.ingest.load as ingest_load
 from datasets.catalogue import BUNDLED_FILES, KINDS
 from datasets.db import first_row, scalar
 from datasets.errors import LoadError, UnknownFormatError
-from datasets.ingest import CsvInput, LoadReport, csv_inputs, ingest_paths, load_file
+from datasets.ingest import CsvInput, csv_inputs, ingest_paths, load_file
 from datasets.sources.usaspending.load import COLUMN_LISTS, SEARCH_EXPORT
 from datasets.store import load_bundled, table_counts
-from tests.conftest import write_csv
+from tests.conftest import csv_row, write_csv
+from tests.conftest import load_one as load
 
 TX_HEADER: list[str] = list(COLUMN_LISTS["Contracts_PrimeTransactions"])
 AWARD_HEADER: list[str] = list(COLUMN_LISTS["Contracts_PrimeAwardSummaries"])
@@ -61,15 +62,7 @@ def tx_row(**values: Any) -> list[str]:
         "naics_code": "336992",
     }
     defaults.update({k: str(v) for k, v in values.items()})
-    unknown = set(defaults) - set(TX_HEADER)
-    assert not unknown, unknown
-    return [defaults.get(column, "") for column in TX_HEADER]
-
-
-def load(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
-    reports = ingest_paths(con, [path], KINDS)
-    assert len(reports) == 1
-    return reports[0]
+    return csv_row(TX_HEADER, defaults)
 
 
 def quarantine_reasons(con: duckdb.DuckDBPyConnection) -> dict[int, str]:

@@ -9,6 +9,7 @@ from typing import Any
 from datasets.sources.goc_contracts.load import DATASET_URL
 from service.db import Batches, Cursor
 from service.models import FederalContract, FederalVendorCandidate, OttawaContract, Snapshot
+from service.queries.candidates import ranked_page
 
 VENDOR_TOTAL = "vendor_total"
 
@@ -134,16 +135,14 @@ def ottawa_contracts_by_firm(cur: Cursor, snapshot: Snapshot) -> dict[str, list[
     return by_firm
 
 
+CANDIDATE_COLUMNS = (
+    "rank, vendor_name, CAST(total_cad AS DOUBLE) AS total_cad, records, fiscal_years, reasons, suggested_firm_id"
+)
+
+
 def federal_vendor_candidates(
     cur: Cursor, snapshot: Snapshot, limit: int, offset: int = 0
 ) -> tuple[list[FederalVendorCandidate], int]:
     """A page of the Government of Canada vendor names that resemble a registry firm, and the list's length."""
-    params = [snapshot.as_of, snapshot.methodology_version]
-    where = "WHERE as_of = ? AND methodology_version = ?"
-    total = int(cur.tuples(f"SELECT count(*) FROM federal_vendor_candidates {where}", params)[0][0])
-    rows = cur.rows(
-        "SELECT rank, vendor_name, CAST(total_cad AS DOUBLE) AS total_cad, records, fiscal_years, reasons, "
-        f"suggested_firm_id FROM federal_vendor_candidates {where} ORDER BY rank LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    )
+    rows, total = ranked_page(cur, "federal_vendor_candidates", CANDIDATE_COLUMNS, snapshot, limit, offset)
     return [FederalVendorCandidate(**{**r, "fiscal_years": r["fiscal_years"] or []}) for r in rows], total

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.deps import ACCESS_DENIALS, CursorDep, ServingDep, access
-from service.models import ListOf, Problem, ReviewCandidate
+from service.deps import ACCESS_DENIALS, QUERY_UNAVAILABLE, CursorDep, ServingDep, access
+from service.models import ListOf, ReviewCandidate
 from service.queries import candidates as queries
 
 router = APIRouter(tags=["review"], dependencies=[access("read")], responses=ACCESS_DENIALS)
-UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {
-        "model": Problem,
-        "description": "No database, or a query stopped at the server's time limit",
-        "content": {"application/problem+json": {}},
-    }
-}
 
 
 @router.get(
     "/v1/candidates",
     response_model=ListOf[ReviewCandidate],
-    responses=UNAVAILABLE,
+    responses=QUERY_UNAVAILABLE,
     summary="Unattributed vendors that may be Canadian-owned, most dollars first (never part of a score)",
 )
 def candidates(

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from xml.etree import ElementTree as ET
 
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from service.deps import ACCESS_DENIALS, CursorDep, ServingDep, SettingsDep, access
-from service.models import Change, ChangeList, Problem
+from service import exports
+from service.deps import ACCESS_DENIALS, CursorDep, ServingDep, SettingsDep, access, problem_doc
+from service.models import Change, ChangeList
 from service.queries import changes as queries
 
 router = APIRouter(tags=["changes"], dependencies=[access("read")], responses=ACCESS_DENIALS)
 ATOM = "application/atom+xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
-
-
-def _wants_atom(format: str | None, accept: str | None) -> bool:
-    if format is not None:
-        return format == "atom"
-    return any(part.split(";")[0].strip().lower() == ATOM for part in (accept or "").split(","))
 
 
 def _atom(request: Request, changes: list[Change]) -> bytes:
@@ -58,7 +49,7 @@ def _atom(request: Request, changes: list[Change]) -> bytes:
     response_model=ChangeList,
     responses={
         200: {"description": "The changes (JSON), or an Atom feed when asked", "content": {ATOM: {}}},
-        422: _problem("A parameter is invalid"),
+        422: problem_doc("A parameter is invalid"),
     },
     summary="What refreshes changed: scores, tiers and verdicts moved, awards and evidence new to a firm",
 )
@@ -79,7 +70,7 @@ def list_changes(
 ) -> Response:
     size = min(limit or settings.page_size_max, settings.page_size_max)
     found = queries.changes_since(cursor, since, firm_id.lower() if firm_id else None, size)
-    if _wants_atom(format, accept):
+    if exports.negotiate(format, accept, {ATOM: "atom"}) == "atom":
         return Response(_atom(request, found), media_type=ATOM, headers={"Vary": "Accept"})
     body = ChangeList(
         data=found,

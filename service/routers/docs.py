@@ -5,7 +5,9 @@ ReDoc: MIT, Redocly); the app mounts them at ASSETS_URL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import APIRouter, Request
@@ -23,29 +25,39 @@ DOCS_CSP = (
     "img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'"
 )
 
+# What each viewer loads from here, by the option of FastAPI's page builder that takes it.
+SWAGGER_UI_PATHS = {
+    "swagger_js_url": f"{ASSETS_URL}/swagger-ui-bundle.js",
+    "swagger_css_url": f"{ASSETS_URL}/swagger-ui.css",
+    "swagger_favicon_url": FAVICON,
+    "oauth2_redirect_url": OAUTH2_REDIRECT,
+}
+REDOC_PATHS = {"redoc_js_url": f"{ASSETS_URL}/redoc.standalone.js", "redoc_favicon_url": FAVICON}
+
 router = APIRouter(include_in_schema=False)
 
 
-def _with_policy(response: HTMLResponse) -> HTMLResponse:
-    response.headers["Content-Security-Policy"] = DOCS_CSP
-    return response
+def _viewer(
+    request: Request, render: Callable[..., HTMLResponse], name: str, paths: dict[str, str], **options: Any
+) -> HTMLResponse:
+    """A viewer's page from `render` (FastAPI's page builders), under our policy; `paths` are addresses on
+    this server, so they take the request's root path (behind a proxy that mounts the app below /)."""
+    root = request.scope.get("root_path", "")
+    page = render(
+        openapi_url=f"{root}{request.app.openapi_url}",
+        title=f"{request.app.title} - {name}",
+        **{option: f"{root}{path}" for option, path in paths.items()},
+        **options,
+    )
+    page.headers["Content-Security-Policy"] = DOCS_CSP
+    return page
 
 
 @router.get("/docs")
 async def swagger_ui(request: Request) -> HTMLResponse:
-    root = request.scope.get("root_path", "")
-    return _with_policy(
-        get_swagger_ui_html(
-            openapi_url=f"{root}{request.app.openapi_url}",
-            title=f"{request.app.title} - Swagger UI",
-            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{FAVICON}",
-            oauth2_redirect_url=f"{root}{OAUTH2_REDIRECT}",
-            # No online validator badge: it would send the contract's address to swagger.io.
-            swagger_ui_parameters={**(request.app.swagger_ui_parameters or {}), "validatorUrl": None},
-        )
-    )
+    # No online validator badge: it would send the contract's address to swagger.io.
+    parameters = {**(request.app.swagger_ui_parameters or {}), "validatorUrl": None}
+    return _viewer(request, get_swagger_ui_html, "Swagger UI", SWAGGER_UI_PATHS, swagger_ui_parameters=parameters)
 
 
 @router.get(OAUTH2_REDIRECT)
@@ -55,13 +67,4 @@ async def swagger_ui_oauth2_redirect() -> HTMLResponse:
 
 @router.get("/redoc")
 async def redoc(request: Request) -> HTMLResponse:
-    root = request.scope.get("root_path", "")
-    return _with_policy(
-        get_redoc_html(
-            openapi_url=f"{root}{request.app.openapi_url}",
-            title=f"{request.app.title} - ReDoc",
-            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{root}{FAVICON}",
-            with_google_fonts=False,
-        )
-    )
+    return _viewer(request, get_redoc_html, "ReDoc", REDOC_PATHS, with_google_fonts=False)

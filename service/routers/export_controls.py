@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access
+from service import exports
+from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access, problem_doc
 from service.errors import ApiError
-from service.models import ListOf, Problem
+from service.models import ListOf
 from service.queries import export_controls as queries
 from service.queries.export_controls import ExportControlEntry
 
@@ -21,10 +22,6 @@ CSV_MEDIA = "text/csv; charset=utf-8"
 CSV_COLUMNS = tuple(ExportControlEntry.model_fields)
 # A cell starting with one of these runs as a formula (or hides one) in a spreadsheet: it gets an apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
 
 
 def _cell(value: Any) -> Any:
@@ -47,19 +44,13 @@ def _csv(entries: list[ExportControlEntry]) -> str:
     return buffer.getvalue()
 
 
-def _wants_csv(requested: str | None, accept: str | None) -> bool:
-    if requested is not None:
-        return requested == "csv"
-    return any(part.split(";")[0].strip().lower() == "text/csv" for part in (accept or "").split(","))
-
-
 @router.get(
     "/v1/export-controls",
     response_model=ListOf[ExportControlEntry],
     responses={
         200: {"description": "The firms and items (JSON), or the same rows as CSV", "content": {"text/csv": {}}},
-        422: _problem("A parameter is invalid"),
-        503: _problem("No database"),
+        422: problem_doc("A parameter is invalid"),
+        503: problem_doc("No database"),
     },
     summary="Firms whose goods sold to ICE, CBP or other DHS components suggest an Export Control List item",
 )
@@ -98,7 +89,7 @@ def export_controls(
             known = ", ".join(sorted(set(items.values())))
             raise ApiError(422, f"ecl_item: {ecl_item!r} is not an item the rules map to; they map to {known}")
     entries = queries.export_controls(cursor, serving.snapshot, agency_code, item)
-    if _wants_csv(format, accept):
+    if exports.negotiate(format, accept, exports.CSV_ONLY) == "csv":
         disposition = f'attachment; filename="exposure-export-controls-{serving.snapshot_id}.csv"'
         return Response(_csv(entries), media_type=CSV_MEDIA, headers={"Content-Disposition": disposition})
     return ListOf[ExportControlEntry](data=entries, count=len(entries), snapshot=serving.snapshot)

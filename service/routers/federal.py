@@ -12,32 +12,15 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from service import exports
-from service.deps import ACCESS_DENIALS, CursorDep, ServingDep, SettingsDep, access
+from service.deps import ACCESS_DENIALS, QUERY_ERRORS, CursorDep, ServingDep, SettingsDep, access
 from service.errors import ApiError
-from service.models import FederalContract, FederalVendorCandidate, ListOf, Problem
+from service.models import FederalContract, FederalVendorCandidate, ListOf
 from service.queries import federal as queries
 
 router = APIRouter(tags=["federal contracts"], dependencies=[access("read")], responses=ACCESS_DENIALS)
 
 FISCAL_YEAR = re.compile(r"([0-9]{4})-([0-9]{4})")
 Format = Literal["json", "csv"]
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    422: _problem("A parameter is invalid"),
-    503: _problem("No database, or a query stopped at the server's time limit"),
-}
-
-
-def _format(requested: str | None, accept: str | None) -> str:
-    if requested:
-        return requested
-    media = [part.split(";")[0].strip().lower() for part in (accept or "").split(",")]
-    return "csv" if "text/csv" in media else "json"
 
 
 def _fiscal_years(values: list[str] | None) -> tuple[str, ...]:
@@ -55,7 +38,7 @@ def _fiscal_years(values: list[str] | None) -> tuple[str, ...]:
     response_model=ListOf[FederalContract],
     responses={
         200: {"description": "The records (JSON), or the whole filtered list as CSV", "content": {"text/csv": {}}},
-        **ERRORS,
+        **QUERY_ERRORS,
     },
     summary="ICE/DHS-exposed firms that hold Government of Canada contracts, with the values in Canadian dollars",
 )
@@ -88,7 +71,7 @@ def federal_contracts(
         fiscal_year=_fiscal_years(fiscal_year),
         record=tuple(record or ()),
     )
-    if _format(format, accept) == "csv":
+    if exports.negotiate(format, accept, exports.CSV_ONLY) == "csv":
         body = b"".join(exports.csv_chunks(queries.federal_contracts_batches(cursor, serving.snapshot, filters)))
         return Response(
             body,
@@ -107,7 +90,7 @@ def federal_contracts(
 @router.get(
     "/v1/federal-contracts/candidates",
     response_model=ListOf[FederalVendorCandidate],
-    responses=ERRORS,
+    responses=QUERY_ERRORS,
     summary="Government of Canada vendor names that resemble a registry firm but were not put on it",
 )
 def federal_vendor_candidates(

@@ -11,10 +11,20 @@ from starlette.concurrency import run_in_threadpool
 
 from scoring.methodology import Tier
 from service import exports, pagination
-from service.deps import ACCESS_DENIALS, CursorDep, LiveDep, ServingDep, SettingsDep, access, get_serving
+from service.deps import (
+    ACCESS_DENIALS,
+    QUERY_ERRORS,
+    CursorDep,
+    LiveDep,
+    ServingDep,
+    SettingsDep,
+    access,
+    get_serving,
+    problem_doc,
+)
 from service.errors import ApiError
 from service.live import Live
-from service.models import ContributionPage, FirmHistory, FirmList, FirmProfile, FirmSummary, Problem
+from service.models import ContributionPage, FirmHistory, FirmList, FirmProfile, FirmSummary
 from service.queries import firms, profiles
 from service.settings import Settings
 from service.snapshot import ServingSnapshot
@@ -34,29 +44,11 @@ ACCEPTED: dict[str, str] = {
 }
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    422: _problem("A parameter is invalid"),
-    503: _problem("No database, or a query stopped at the server's time limit"),
-}
 CURSOR_ERRORS: dict[int | str, dict[str, Any]] = {
-    409: _problem("The cursor continues a list with another sort or other filters"),
-    410: _problem("The cursor was given on a snapshot no longer served; start again without it"),
-    422: _problem("A parameter is invalid, or the cursor is not one this API gave out"),
+    409: problem_doc("The cursor continues a list with another sort or other filters"),
+    410: problem_doc("The cursor was given on a snapshot no longer served; start again without it"),
+    422: problem_doc("A parameter is invalid, or the cursor is not one this API gave out"),
 }
-
-
-def _format(requested: str | None, accept: str | None) -> str:
-    if requested:
-        return requested
-    for part in (accept or "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in ACCEPTED:
-            return ACCEPTED[media]
-    return "json"
 
 
 def _etag(serving_id: str, request: Request, fmt: str) -> str:
@@ -93,7 +85,7 @@ def _page_json(live: Live, settings: Settings, filters: firms.FirmFilters, page_
             "content": {"text/csv": {}, "application/x-ndjson": {}, "application/vnd.apache.parquet": {}},
         },
         304: {"description": "Not modified since the ETag given in If-None-Match"},
-        **ERRORS,
+        **QUERY_ERRORS,
         **CURSOR_ERRORS,
     },
     summary="The scored Canadian firms: filter, sort, page through, or export",
@@ -130,7 +122,7 @@ async def list_firms(
     if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Any:
     serving = live.serving
-    fmt = _format(format, accept)
+    fmt = exports.negotiate(format, accept, ACCEPTED)
     etag = _etag(serving.snapshot_id, request, fmt)
     vary = {"Vary": "Accept"}  # the same URL answers JSON, CSV, NDJSON or Parquet by the Accept header
     if if_none_match and _matches(if_none_match, etag):
@@ -166,7 +158,7 @@ async def list_firms(
 @router.get(
     "/{firm_id}",
     response_model=FirmProfile,
-    responses={404: _problem("No such firm"), **ERRORS},
+    responses={404: problem_doc("No such firm"), **QUERY_ERRORS},
     summary="One firm: identifiers, subsidiaries, score breakdown and the records behind it",
 )
 async def get_firm(  # the hot path: async, only the access dependency, a dict lookup of prebuilt JSON
@@ -189,7 +181,7 @@ async def get_firm(  # the hot path: async, only the access dependency, a dict l
 @router.get(
     "/{firm_id}/history",
     response_model=FirmHistory,
-    responses={404: _problem("No such firm"), **ERRORS},
+    responses={404: problem_doc("No such firm"), **QUERY_ERRORS},
     summary="The firm's score at each as-of date held",
 )
 def firm_history(
@@ -207,7 +199,7 @@ def firm_history(
 @router.get(
     "/{firm_id}/contributions",
     response_model=ContributionPage,
-    responses={404: _problem("No such firm"), **ERRORS},
+    responses={404: problem_doc("No such firm"), **QUERY_ERRORS},
     summary="Every record behind the firm's score, largest contribution first, a page at a time",
 )
 def firm_contributions(

@@ -6,22 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access
+from service.deps import ACCESS_DENIALS, QUERY_UNAVAILABLE, CursorDep, MethodologyDep, ServingDep, access, problem_doc
 from service.errors import ApiError
-from service.models import Agency, Health, ListOf, MethodologyDocument, Problem, Ready, Source
+from service.models import Agency, Health, ListOf, MethodologyDocument, Ready, Source
 from service.queries import meta as queries
 
 router = APIRouter(tags=["meta"])
-UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {"model": Problem, "description": "Not ready", "content": {"application/problem+json": {}}}
-}
-QUERY_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    503: {
-        "model": Problem,
-        "description": "No database, or a query stopped at the server's time limit",
-        "content": {"application/problem+json": {}},
-    }
-}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: problem_doc("Not ready")}
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -12,15 +12,24 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from scoring.methodology import Methodology, Tier
+from service import exports
 from service.access import AccessDenied
-from service.deps import ACCESS_DENIALS, MethodologyDep, ScreenKeyDep, ServingDep, SettingsDep, StateDep, access
+from service.deps import (
+    ACCESS_DENIALS,
+    MethodologyDep,
+    ScreenKeyDep,
+    ServingDep,
+    SettingsDep,
+    StateDep,
+    access,
+    problem_doc,
+)
 from service.errors import ApiError
 from service.evidence import strongest_evidence
 from service.holdings import read_holdings, screening_csv
 from service.models import (
     Contribution,
     Evidence,
-    Problem,
     ScreeningList,
     ScreeningListed,
     ScreeningResponse,
@@ -45,16 +54,6 @@ SCREEN_REQUEST_SCHEMA = {
     for k, v in ScreenRequest.model_json_schema(ref_template="#/components/schemas/{model}").items()
     if k != "$defs"
 }
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
-
-
-def _answers_csv(format: str | None, accept: str | None) -> bool:
-    if format is not None:
-        return format == "csv"
-    return any(part.split(";")[0].strip().lower() == "text/csv" for part in (accept or "").split(","))
 
 
 def _policy_from_query(
@@ -104,11 +103,11 @@ async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenIt
     responses={
         **ACCESS_DENIALS,
         200: {"description": "The screening (JSON), or as CSV when asked", "content": {"text/csv": {}}},
-        400: _problem("The body claims to be JSON but is not"),
-        413: _problem("More items than allowed, or a body over the size limit"),
-        415: _problem("Body is neither JSON, CSV nor a multipart upload"),
-        422: _problem("An item, a line of the file or the policy is invalid (the detail names it)"),
-        503: _problem("No data snapshot"),
+        400: problem_doc("The body claims to be JSON but is not"),
+        413: problem_doc("More items than allowed, or a body over the size limit"),
+        415: problem_doc("Body is neither JSON, CSV nor a multipart upload"),
+        422: problem_doc("An item, a line of the file or the policy is invalid (the detail names it)"),
+        503: problem_doc("No data snapshot"),
     },
     openapi_extra={
         "requestBody": {
@@ -151,7 +150,7 @@ async def screen_items(
     policy = policy or _policy_from_query(max_score, max_tier, agency) or DEFAULT_POLICY
     response = await run_in_threadpool(_screen_and_keep, serving, methodology, store, items, policy, key)
     request.app.state.metrics.screened_items.inc(len(items))
-    if _answers_csv(format, accept):
+    if exports.negotiate(format, accept, exports.CSV_ONLY) == "csv":
         body = await run_in_threadpool(screening_csv, response, items)
         return Response(body, media_type=CSV_MEDIA, headers={"Vary": "Accept"})
     return Response(response.model_dump_json().encode(), media_type="application/json", headers={"Vary": "Accept"})
@@ -227,7 +226,7 @@ def list_screenings(
     responses={
         **ACCESS_DENIALS,
         200: {"description": "The screening as answered (JSON), or as CSV when asked", "content": {"text/csv": {}}},
-        404: _problem("No such screening, or not the caller's"),
+        404: problem_doc("No such screening, or not the caller's"),
     },
     summary="A past screening, exactly as it was answered: each input with its answer, the snapshot and methodology",
 )
@@ -241,7 +240,7 @@ def get_screening(
     found = store.screening(screening_id)
     if found is None or not _visible_to(found[1], key):  # another key's screening is not there for this one
         raise ApiError(404, f"no screening with id {screening_id!r} for this key")
-    if _answers_csv(format, accept):
+    if exports.negotiate(format, accept, exports.CSV_ONLY) == "csv":
         response = ScreeningResponse.model_validate_json(found[0])
         body = screening_csv(response, [r.input for r in response.data])
         return Response(body, media_type=CSV_MEDIA, headers={"Vary": "Accept"})
@@ -253,8 +252,8 @@ def get_screening(
     response_model=VendorCheck,
     responses={
         **ACCESS_DENIALS,
-        422: _problem("No vendor given, or an invalid identifier"),
-        503: _problem("No data snapshot"),
+        422: problem_doc("No vendor given, or an invalid identifier"),
+        503: problem_doc("No data snapshot"),
     },
     dependencies=[access("read")],
     summary="One vendor for a procurement office: the match, the verdict and the three strongest evidence items",

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 from starlette.concurrency import run_in_threadpool
 
 from service.access import AccessDenied
-from service.deps import ACCESS_DENIALS, ReadKeyDep, StateDep
+from service.deps import ACCESS_DENIALS, ReadKeyDep, StateDep, problem_doc
 from service.errors import ApiError
-from service.models import DeliveryInfo, DeliveryList, Problem, WebhookCreated, WebhookInfo, WebhookList, WebhookRequest
+from service.models import DeliveryInfo, DeliveryList, WebhookCreated, WebhookInfo, WebhookList, WebhookRequest
 from service.state import ApiKey
 
 router = APIRouter(prefix="/v1/webhooks", tags=["changes"], responses=ACCESS_DENIALS)  # each route takes the key
 WebhookId = Annotated[str, Path(max_length=32, pattern=r"^[0-9a-f]{16}$")]
-
-
-def _problem(description: str) -> dict[str, Any]:
-    return {"model": Problem, "description": description, "content": {"application/problem+json": {}}}
 
 
 def _owner(key: ApiKey | None) -> ApiKey:
@@ -32,7 +28,7 @@ def _owner(key: ApiKey | None) -> ApiKey:
     "",
     response_model=WebhookCreated,
     status_code=201,
-    responses={422: _problem("The URL is not http(s)")},
+    responses={422: problem_doc("The URL is not http(s)")},
     summary="Register a URL to be told each refresh's changes, signed with the secret returned (once)",
 )
 async def add_webhook(body: WebhookRequest, key: ReadKeyDep, store: StateDep) -> WebhookCreated:
@@ -54,7 +50,7 @@ def list_webhooks(key: ReadKeyDep, store: StateDep) -> WebhookList:
 @router.delete(
     "/{webhook_id}",
     status_code=204,
-    responses={404: _problem("No such webhook for this key")},
+    responses={404: problem_doc("No such webhook for this key")},
     summary="Stop a webhook",
 )
 def remove_webhook(webhook_id: WebhookId, key: ReadKeyDep, store: StateDep) -> Response:
@@ -66,7 +62,7 @@ def remove_webhook(webhook_id: WebhookId, key: ReadKeyDep, store: StateDep) -> R
 @router.get(
     "/{webhook_id}/deliveries",
     response_model=DeliveryList,
-    responses={404: _problem("No such webhook for this key")},
+    responses={404: problem_doc("No such webhook for this key")},
     summary="Every delivery attempt to a webhook, newest first",
 )
 def webhook_deliveries(webhook_id: WebhookId, key: ReadKeyDep, store: StateDep) -> DeliveryList:

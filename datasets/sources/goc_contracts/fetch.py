@@ -10,35 +10,24 @@ error page, say) is never ingested. Progress goes to an optional callback; nothi
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import httpx
 
 from datasets.errors import DataError, FetchError
-from datasets.ingest import LoadReport, ingest_paths
+from datasets.ingest import LoadReport
 from datasets.ingest.header import read_header
 from datasets.sources.goc_contracts.load import CONTRACTS
-from datasets.sources.usaspending.download import download, file_size, megabytes
+from datasets.sources.usaspending.api import http_client
+from datasets.sources.usaspending.download import download, ingest_download, keep_verified, reuse_verified
 from datasets.sources.usaspending.retries import ProgressCallback, RetryPolicy
 
 DATASET_ID = "d8f85d91-7dec-4fd1-8055-483b77225d8b"
 RESOURCE_ID = "fac950c0-00d5-4ec1-a4d3-9cbebf98a305"
 CONTRACTS_CSV_URL = f"https://open.canada.ca/data/dataset/{DATASET_ID}/resource/{RESOURCE_ID}/download/contracts.csv"
 USER_AGENT = "exposure-screen/0.1 (Government of Canada proactive disclosure of contracts download)"
-
-
-@contextlib.contextmanager
-def _http_client(client: httpx.Client | None) -> Iterator[httpx.Client]:
-    if client is not None:
-        yield client
-        return
-    timeout = httpx.Timeout(120.0, connect=30.0)
-    with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as owned:
-        yield owned
 
 
 def verify_contracts_file(path: Path) -> None:
@@ -71,50 +60,30 @@ def fetch_goc_contracts(
     policy = RetryPolicy(retries=max(retries, 0), backoff_seconds=backoff_seconds)
     dest_dir.mkdir(parents=True, exist_ok=True)
     final = dest_dir / f"goc_contracts_{today or date.today():%Y-%m-%d}.csv"
-    if final.exists():
-        try:
-            verify_contracts_file(final)
-        except FetchError:
-            final.unlink()
-        else:
-            step(f"{final.name} is already downloaded")
-            return final
+    if reuse_verified(final, verify_contracts_file, step, f"{final.name} is already downloaded"):
+        return final
     part = final.with_name(final.name + ".part")
     step(f"downloading the Government of Canada contracts from {url}")
-    with _http_client(client) as http:
+    with http_client(client, USER_AGENT, read_seconds=120.0) as http:
         download(http, url, part, policy, step)
     step(f"checking {final.name}")
-    try:
-        verify_contracts_file(part)
-    except FetchError:
-        part.unlink(missing_ok=True)  # the wrong file is no base to resume from
-        raise
-    os.replace(part, final)
-    step(f"downloaded {final.name} ({megabytes(file_size(final))})")
-    return final
+    return keep_verified(part, final, verify_contracts_file, step)
+
+
+class FetchOptions(TypedDict, total=False):
+    """What `fetch_and_ingest` passes on to `fetch_goc_contracts` (see it for the defaults)."""
+
+    url: str
+    retries: int
+    backoff_seconds: float
+    client: httpx.Client | None
 
 
 def fetch_and_ingest(
-    db: Path,
-    *,
-    dest_dir: Path,
-    url: str = CONTRACTS_CSV_URL,
-    retries: int = 5,
-    backoff_seconds: float = 1.0,
-    client: httpx.Client | None = None,
-    on_step: ProgressCallback | None = None,
+    db: Path, *, dest_dir: Path, on_step: ProgressCallback | None = None, **options: Unpack[FetchOptions]
 ) -> list[LoadReport]:
     """Fetch with `fetch_goc_contracts`, then load the file into the store at `db` as `exposure ingest` would.
     Nothing touches the database before the download is complete and checked."""
-    from datasets.catalogue import KINDS
-    from datasets.store import connect
-
     step = on_step or (lambda _message: None)
-    path = fetch_goc_contracts(
-        dest_dir=dest_dir, url=url, retries=retries, backoff_seconds=backoff_seconds, client=client, on_step=step
-    )
-    con = connect(db)
-    try:
-        return ingest_paths(con, [path], KINDS, on_step=lambda name, progress: step(f"{name}: {progress}"))
-    finally:
-        con.close()
+    path = fetch_goc_contracts(dest_dir=dest_dir, on_step=step, **options)
+    return ingest_download(db, path, step)

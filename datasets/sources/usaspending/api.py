@@ -102,13 +102,15 @@ def download_request(fiscal_year: int, agency: str) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def http_client(client: httpx.Client | None) -> Iterator[httpx.Client]:
+def http_client(
+    client: httpx.Client | None, user_agent: str = USER_AGENT, read_seconds: float = 60.0
+) -> Iterator[httpx.Client]:
     """The client given, or one of our own (closed on exit) with sane timeouts and our User-Agent."""
     if client is not None:
         yield client
         return
-    timeout = httpx.Timeout(60.0, connect=30.0)
-    with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}) as owned:
+    timeout = httpx.Timeout(read_seconds, connect=30.0)
+    with httpx.Client(timeout=timeout, follow_redirects=True, headers={"User-Agent": user_agent}) as owned:
         yield owned
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from datasets.errors import FetchError
+from datasets.ingest import LoadReport, ingest_paths
 from datasets.sources.usaspending.api import response_detail
 from datasets.sources.usaspending.retries import ProgressCallback, RetryPolicy, Transient, is_transient, transient_from
 
@@ -27,6 +29,46 @@ def file_size(path: Path) -> int:
 
 def megabytes(size: int) -> str:
     return f"{size / 1_000_000:,.1f} MB"
+
+
+def reuse_verified(final: Path, verify: Callable[[Path], None], step: ProgressCallback, message: str) -> bool:
+    """Whether `final`, downloaded before, passes `verify` and can be used again (saying `message`); one that
+    fails is removed."""
+    if not final.exists():
+        return False
+    try:
+        verify(final)
+    except FetchError:
+        final.unlink()
+        return False
+    step(message)
+    return True
+
+
+def keep_verified(part: Path, final: Path, verify: Callable[[Path], None], step: ProgressCallback) -> Path:
+    """Rename the finished download `part` to `final` once it passes `verify`; a `part` that fails is removed
+    (a wrong or corrupt file is no base to resume from) and its FetchError raised."""
+    try:
+        verify(part)
+    except FetchError:
+        part.unlink(missing_ok=True)
+        raise
+    os.replace(part, final)
+    step(f"downloaded {final.name} ({megabytes(file_size(final))})")
+    return final
+
+
+def ingest_download(db: Path, path: Path, step: ProgressCallback) -> list[LoadReport]:
+    """Load a complete, verified download into the store at `db`, exactly as `exposure ingest` loads it."""
+    # Imported here: the catalogue pulls in every source's loader, which fetching alone does not need.
+    from datasets.catalogue import KINDS
+    from datasets.store import connect
+
+    con = connect(db)
+    try:
+        return ingest_paths(con, [path], KINDS, on_step=lambda name, progress: step(f"{name}: {progress}"))
+    finally:
+        con.close()
 
 
 def download(client: httpx.Client, url: str, part: Path, policy: RetryPolicy, step: ProgressCallback) -> None:

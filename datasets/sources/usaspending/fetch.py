@@ -9,14 +9,14 @@ optional callback as short strings; nothing here prints.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TypedDict, Unpack
 from urllib.parse import quote, urljoin
 
 import httpx
 
 from datasets.errors import FetchError
-from datasets.ingest import LoadReport, ingest_paths
+from datasets.ingest import LoadReport
 from datasets.sources.usaspending.api import (
     AWARDS_ENDPOINT,
     STATUS_ENDPOINT,
@@ -29,7 +29,14 @@ from datasets.sources.usaspending.api import (
     safe_file_name,
     wait_until_finished,
 )
-from datasets.sources.usaspending.download import download, file_size, megabytes
+from datasets.sources.usaspending.download import (
+    download,
+    file_size,
+    ingest_download,
+    keep_verified,
+    megabytes,
+    reuse_verified,
+)
 from datasets.sources.usaspending.retries import ProgressCallback, RetryPolicy
 from datasets.sources.usaspending.verify import verify_download
 
@@ -75,15 +82,12 @@ def fetch_usaspending(
         url = urljoin(base + "/", str(file_url))
         expected = expected_bytes(status.get("total_size"))
 
+        def verify(path: Path) -> None:
+            verify_download(path, expected)
+
         final = dest_dir / file_name
-        if final.exists():
-            try:
-                verify_download(final, expected)
-            except FetchError:
-                final.unlink()
-            else:
-                step(f"{file_name} is already downloaded and complete")
-                return final
+        if reuse_verified(final, verify, step, f"{file_name} is already downloaded and complete"):
+            return final
 
         part = final.with_name(final.name + ".part")
         if expected is not None and file_size(part) > expected:
@@ -92,14 +96,18 @@ def fetch_usaspending(
         download(http, url, part, policy, step)
 
     step(f"verifying {file_name}")
-    try:
-        verify_download(part, expected)
-    except FetchError:
-        part.unlink(missing_ok=True)  # a wrong or corrupt file is no base to resume from
-        raise
-    os.replace(part, final)
-    step(f"downloaded {file_name} ({megabytes(file_size(final))})")
-    return final
+    return keep_verified(part, final, verify, step)
+
+
+class FetchOptions(TypedDict, total=False):
+    """What `fetch_and_ingest` passes on to `fetch_usaspending` (see it for the defaults)."""
+
+    base_url: str
+    poll_seconds: float
+    timeout_seconds: float
+    retries: int
+    backoff_seconds: float
+    client: httpx.Client | None
 
 
 def fetch_and_ingest(
@@ -108,13 +116,8 @@ def fetch_and_ingest(
     fiscal_year: int,
     agency: str,
     dest_dir: Path,
-    base_url: str = USASPENDING_API,
-    poll_seconds: float = 5.0,
-    timeout_seconds: float = 3600,
-    retries: int = 5,
-    backoff_seconds: float = 1.0,
-    client: httpx.Client | None = None,
     on_step: ProgressCallback | None = None,
+    **options: Unpack[FetchOptions],
 ) -> list[LoadReport]:
     """Fetch with `fetch_usaspending`, then load every CSV of the verified archive into the store at `db`.
 
@@ -122,25 +125,6 @@ def fetch_and_ingest(
     transaction, exactly as `exposure ingest` loads it; a refused CSV raises its DataError, keeping the
     CSVs loaded before it (loading the archive again skips those as already loaded).
     """
-    # Imported here: the catalogue pulls in every source's loader, which fetching alone does not need.
-    from datasets.catalogue import KINDS
-    from datasets.store import connect
-
     step = on_step or (lambda _message: None)
-    archive = fetch_usaspending(
-        fiscal_year=fiscal_year,
-        agency=agency,
-        dest_dir=dest_dir,
-        base_url=base_url,
-        poll_seconds=poll_seconds,
-        timeout_seconds=timeout_seconds,
-        retries=retries,
-        backoff_seconds=backoff_seconds,
-        client=client,
-        on_step=step,
-    )
-    con = connect(db)
-    try:
-        return ingest_paths(con, [archive], KINDS, on_step=lambda name, progress: step(f"{name}: {progress}"))
-    finally:
-        con.close()
+    archive = fetch_usaspending(fiscal_year=fiscal_year, agency=agency, dest_dir=dest_dir, on_step=step, **options)
+    return ingest_download(db, archive, step)
