@@ -68,6 +68,11 @@ def problem_doc(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
 
 
+def csv_alternative(description: str) -> dict[str, Any]:
+    """The documented 200 of a route that answers JSON, or CSV when asked."""
+    return {"description": description, "content": {"text/csv": {}}}
+
+
 # The 503 of every route that reads the database.
 QUERY_UNAVAILABLE: dict[int | str, dict[str, Any]] = {
     503: problem_doc("No database, or a query stopped at the server's time limit")

@@ -10,10 +10,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
+from fastapi.testclient import TestClient
 
 from datasets.catalogue import KINDS
 from datasets.ingest import LoadReport, ingest_paths
@@ -92,6 +95,26 @@ def load_one(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
     """Ingest one file as `exposure ingest` would, and its one report."""
     [report] = ingest_paths(con, [path], KINDS)
     return report
+
+
+def serve(db: Path, anonymous_scopes: str = "read", **settings: Any) -> TestClient:
+    """A test client of the app serving `db`, where anonymous callers hold `anonymous_scopes`; enter it with
+    `with` so the app starts (and opens its snapshot) and stops."""
+    from service.app import create_app
+    from service.settings import Settings
+
+    return TestClient(create_app(Settings(db=db, anonymous_scopes=anonymous_scopes, **settings)))
+
+
+def ingest_and_score(path: Path, files: Sequence[Path], as_of: str) -> Path:
+    """Ingest `files` into the store at `path`, every row loaded and none quarantined, then score it as of
+    `as_of`."""
+    from service import pipeline
+
+    outcome = pipeline.ingest(path, files)
+    assert not outcome.refused and all(r.balanced and r.rows_quarantined == 0 for r in outcome.reports)
+    pipeline.score(path, date.fromisoformat(as_of))
+    return path
 
 
 _TEMPLATES: dict[tuple[str, ...], Path] = {}  # the dates scored -> a store built once per test process

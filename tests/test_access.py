@@ -24,6 +24,7 @@ from service.cli import main
 from service.deps import authorised_key
 from service.settings import Settings
 from service.state import ServiceState
+from tests.conftest import serve
 
 PROBLEM = "application/problem+json"
 
@@ -105,7 +106,7 @@ def test_each_screening_records_the_key_that_asked(locked: tuple[TestClient, Ser
 
 
 def test_anonymous_read_when_the_operator_allows_it(db: Path) -> None:
-    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as client:
+    with serve(db) as client:
         assert client.get("/v1/firms").status_code == 200
         assert client.post("/v1/screen", json={"items": []}).status_code == 401
 

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from service.app import SNAPSHOT_HEADER, create_app
 from service.settings import Settings
-from tests.conftest import build_store
+from tests.conftest import build_store, serve
 
 PROBLEM = "application/problem+json"
 ROSHEL_AWARD = "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"
@@ -442,7 +442,7 @@ def test_large_answers_are_gzipped_when_asked_and_small_ones_not(client: TestCli
 
 def test_cors_is_off_unless_configured(db: Path) -> None:
     preflight = {"Origin": "https://intranet.example.ca", "Access-Control-Request-Method": "GET"}
-    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as closed:
+    with serve(db) as closed:
         assert "access-control-allow-origin" not in closed.get("/v1/firms", headers=preflight).headers
     settings = Settings(db=db, anonymous_scopes="read", cors_origins="https://intranet.example.ca")
     with TestClient(create_app(settings)) as open_to_one:

@@ -15,14 +15,12 @@ from typing import Any, ClassVar
 from xml.etree import ElementTree as ET
 
 import pytest
-from fastapi.testclient import TestClient
 
 from service import pipeline
-from service.app import create_app
 from service.settings import Settings
 from service.state import ServiceState
 from service.webhooks import SIGNATURE_HEADER, TIMESTAMP_HEADER, RetryPolicy
-from tests.conftest import build_store, write_csv
+from tests.conftest import build_store, serve, write_csv
 
 NEW_AWARD = "CONT_AWD_70CMSD26P00000777_7012_-NONE-_-NONE-"
 HEADER = [
@@ -85,7 +83,7 @@ def test_a_refresh_logs_its_changes_serves_them_and_tells_webhooks(tmp_path: Pat
     )
     assert outcome.changes >= 2 and outcome.delivered == {hook.webhook_id: True}
 
-    with TestClient(create_app(Settings(db=db, anonymous_scopes=""))) as client:
+    with serve(db, anonymous_scopes="") as client:
         auth = {"Authorization": f"Bearer {token}"}
         served = client.get("/v1/changes", params={"firm_id": "cgi"}, headers=auth).json()["data"]
         kinds = {c["kind"]: c for c in served}
@@ -121,7 +119,7 @@ def test_a_refresh_with_nothing_new_logs_nothing(tmp_path: Path) -> None:
 
 def test_webhooks_are_registered_listed_and_removed_by_their_key(tmp_path: Path) -> None:
     db = build_store(tmp_path / "exposure.duckdb")
-    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as client:
+    with serve(db) as client:
         state: ServiceState = client.app.state.service_state  # type: ignore[attr-defined]
         _, mine = state.create_key("a", ["read"], 1000, 1000)
         _, theirs = state.create_key("b", ["read"], 1000, 1000)

@@ -18,13 +18,11 @@ from fastapi.testclient import TestClient
 from scoring import load_methodology, score
 from scoring.export_controls import INPUTS, export_control_items
 from scoring.methodology import METHODOLOGY_DIR, MethodologyError
-from service.app import create_app
 from service.queries.export_controls import ExportControlEntry
 from service.routers.export_controls import _csv
-from service.settings import Settings
 from tests.builders import frames as _frames
 from tests.builders import tx
-from tests.conftest import SHARED, build_store
+from tests.conftest import SHARED, build_store, serve
 
 PROBLEM = "application/problem+json"
 ROSHEL_AWARD = "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"
@@ -235,7 +233,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as test_client:
+    with serve(db) as test_client:
         yield test_client
 
 
@@ -336,7 +334,7 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
 
 
 def test_it_needs_the_read_scope_like_the_firm_list(db: Path) -> None:
-    with TestClient(create_app(Settings(db=db, anonymous_scopes=""))) as locked:
+    with serve(db, anonymous_scopes="") as locked:
         assert locked.get("/v1/export-controls").status_code == 401
         state = locked.app.state.service_state  # type: ignore[attr-defined]
         _, reader = state.create_key("fund", ["read"], 1000, 1000)

@@ -15,10 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service import exports
-from service.app import create_app
 from service.queries import firms
-from service.settings import Settings
-from tests.conftest import build_store
+from tests.conftest import build_store, serve
 
 
 def test_every_formula_start_is_neutralised_and_nothing_else() -> None:
@@ -41,7 +39,7 @@ def test_every_formula_start_is_neutralised_and_nothing_else() -> None:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     db = build_store(tmp_path_factory.mktemp("exports") / "exposure.duckdb")
-    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as test_client:
+    with serve(db) as test_client:
         yield test_client
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from datasets.sources.goc_contracts.load import PUBLISHED_COLUMNS
-from service import pipeline
-from service.app import create_app
 from service.cli import main
-from service.settings import Settings
-from tests.conftest import build_store, write_csv
+from tests.conftest import build_store, ingest_and_score, serve, write_csv
 
 AS_OF = "2026-11-22"
 TOTALS = [
@@ -68,15 +64,12 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             _contract("C-2021-2022-Q1-00002", "TELUS COMMUNICATIONS", "10.00", "ssc-spc", "Shared Services Canada"),
         ],
     )
-    outcome = pipeline.ingest(path, [totals, contracts])
-    assert not outcome.refused and all(r.rows_quarantined == 0 for r in outcome.reports)
-    pipeline.score(path, date.fromisoformat(AS_OF))
-    return path
+    return ingest_and_score(path, [totals, contracts], AS_OF)
 
 
 @pytest.fixture(scope="module")
 def client(db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as test_client:
+    with serve(db) as test_client:
         yield test_client
 
 
@@ -164,7 +157,7 @@ def test_near_misses_are_listed_apart_from_the_us_review_queue(client: TestClien
 
 
 def test_it_needs_the_read_access_the_firm_list_needs(db: Path) -> None:
-    with TestClient(create_app(Settings(db=db, anonymous_scopes=""))) as closed:
+    with serve(db, anonymous_scopes="") as closed:
         for path in ("/v1/firms", "/v1/federal-contracts", "/v1/federal-contracts/candidates"):
             assert closed.get(path).status_code == 401, path
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service import pipeline
-from service.app import create_app
 from service.cli import main
-from service.settings import Settings
-from tests.conftest import REAL, build_store, real_usaspending_files
+from tests.conftest import REAL, build_store, ingest_and_score, real_usaspending_files, serve
 
 AS_OF = "2026-11-22"
 TOTALS = REAL / "goc_contracts_totals_by_vendor_fiscal_year.csv"
@@ -33,15 +29,12 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if missing:
         pytest.skip(f"real files not found under {REAL} (CI provides ../shared/data/real): {missing[:2]}")
     path = build_store(tmp_path_factory.mktemp("federal-real") / "exposure.duckdb", scored=False)
-    outcome = pipeline.ingest(path, files)
-    assert not outcome.refused and all(r.balanced and r.rows_quarantined == 0 for r in outcome.reports)
-    pipeline.score(path, date.fromisoformat(AS_OF))
-    return path
+    return ingest_and_score(path, files, AS_OF)
 
 
 @pytest.fixture(scope="module")
 def served(db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as client:
+    with serve(db) as client:
         yield client
 
 

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.observability import JsonFormatter
-from service.settings import Settings
+from tests.conftest import serve
 
 
 @pytest.fixture
 def client(db: Path) -> TestClient:
-    return TestClient(create_app(Settings(db=db, anonymous_scopes="read")))
+    return serve(db)
 
 
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:

@@ -22,7 +22,7 @@ from service.app import SNAPSHOT_HEADER, create_app
 from service.cli import main
 from service.pagination import CursorError, ListScope
 from service.settings import Settings
-from tests.conftest import build_store
+from tests.conftest import build_store, serve
 
 KEY = b"k" * 32
 SCOPE = ListScope.of("snapshot-a", "score", {"tier": None, "q": None})
@@ -127,7 +127,7 @@ def test_the_key_file_is_made_once_and_shared(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def client(db: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(db=db, anonymous_scopes="read"))) as test_client:
+    with serve(db) as test_client:
         yield test_client
 
 

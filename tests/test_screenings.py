@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from service.app import create_app
 from service.settings import Settings
 from service.state import ServiceState
-from tests.conftest import build_store
+from tests.conftest import build_store, serve
 
 HOLDINGS = (
     "ref,name,isin,ticker,exchange\nh-1,Roshel,,,\nh-2,,,TRI,TSX\nh-3,=HYPERLINK(1),,,\nh-4,Nobody We Know Ltd,,,\n"
@@ -24,7 +24,7 @@ HOLDINGS = (
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
     db = build_store(tmp_path_factory.mktemp("screenings") / "exposure.duckdb")
-    with TestClient(create_app(Settings(db=db, anonymous_scopes=""))) as client:
+    with serve(db, anonymous_scopes="") as client:
         state: ServiceState = client.app.state.service_state  # type: ignore[attr-defined]
         tokens = {
             name: state.create_key(name, scopes, 10_000, 1_000_000)[1]

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from service import exports
-from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access, problem_doc
+from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access, csv_alternative, problem_doc
 from service.errors import ApiError
 from service.models import ListOf
 from service.queries import export_controls as queries
@@ -48,7 +48,7 @@ def _csv(entries: list[ExportControlEntry]) -> str:
     "/v1/export-controls",
     response_model=ListOf[ExportControlEntry],
     responses={
-        200: {"description": "The firms and items (JSON), or the same rows as CSV", "content": {"text/csv": {}}},
+        200: csv_alternative("The firms and items (JSON), or the same rows as CSV"),
         422: problem_doc("A parameter is invalid"),
         503: problem_doc("No database"),
     },

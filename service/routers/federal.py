@@ -12,7 +12,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from service import exports
-from service.deps import ACCESS_DENIALS, QUERY_ERRORS, CursorDep, ServingDep, SettingsDep, access
+from service.deps import ACCESS_DENIALS, QUERY_ERRORS, CursorDep, ServingDep, SettingsDep, access, csv_alternative
 from service.errors import ApiError
 from service.models import FederalContract, FederalVendorCandidate, ListOf
 from service.queries import federal as queries
@@ -37,7 +37,7 @@ def _fiscal_years(values: list[str] | None) -> tuple[str, ...]:
     "/v1/federal-contracts",
     response_model=ListOf[FederalContract],
     responses={
-        200: {"description": "The records (JSON), or the whole filtered list as CSV", "content": {"text/csv": {}}},
+        200: csv_alternative("The records (JSON), or the whole filtered list as CSV"),
         **QUERY_ERRORS,
     },
     summary="ICE/DHS-exposed firms that hold Government of Canada contracts, with the values in Canadian dollars",

@@ -44,11 +44,17 @@ ACCEPTED: dict[str, str] = {
 }
 
 
+FIRM_ERRORS: dict[int | str, dict[str, Any]] = {404: problem_doc("No such firm"), **QUERY_ERRORS}
+FirmIdPath = Annotated[str, Path(max_length=200, examples=["roshel"])]
 CURSOR_ERRORS: dict[int | str, dict[str, Any]] = {
     409: problem_doc("The cursor continues a list with another sort or other filters"),
     410: problem_doc("The cursor was given on a snapshot no longer served; start again without it"),
     422: problem_doc("A parameter is invalid, or the cursor is not one this API gave out"),
 }
+
+
+def _no_such_firm(firm_id: str) -> ApiError:
+    return ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
 
 
 def _etag(serving_id: str, request: Request, fmt: str) -> str:
@@ -158,7 +164,7 @@ async def list_firms(
 @router.get(
     "/{firm_id}",
     response_model=FirmProfile,
-    responses={404: problem_doc("No such firm"), **QUERY_ERRORS},
+    responses=FIRM_ERRORS,
     summary="One firm: identifiers, subsidiaries, score breakdown and the records behind it",
 )
 async def get_firm(  # the hot path: async, only the access dependency, a dict lookup of prebuilt JSON
@@ -170,7 +176,7 @@ async def get_firm(  # the hot path: async, only the access dependency, a dict l
         firm_id = firm_id.lower()  # ids are lower case; Roshel and roshel are one firm
     profile = serving.profiles.get(firm_id)
     if profile is None:
-        raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
+        raise _no_such_firm(firm_id)
     if "gzip" in request.headers.get("accept-encoding", ""):  # compressed once per snapshot, not per request
         zipped = serving.gzipped_profile(firm_id)
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
@@ -181,38 +187,38 @@ async def get_firm(  # the hot path: async, only the access dependency, a dict l
 @router.get(
     "/{firm_id}/history",
     response_model=FirmHistory,
-    responses={404: problem_doc("No such firm"), **QUERY_ERRORS},
+    responses=FIRM_ERRORS,
     summary="The firm's score at each as-of date held",
 )
 def firm_history(
     cursor: CursorDep,
     serving: ServingDep,
-    firm_id: Annotated[str, Path(max_length=200, examples=["roshel"])],
+    firm_id: FirmIdPath,
 ) -> FirmHistory:
     firm_id = firm_id.lower()  # ids are lower case; Roshel and roshel are one firm
     points = firms.history(cursor, firm_id)
     if not points and firm_id not in serving.profiles:
-        raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
+        raise _no_such_firm(firm_id)
     return FirmHistory(firm_id=firm_id, data=points, count=len(points), snapshot=serving.snapshot)
 
 
 @router.get(
     "/{firm_id}/contributions",
     response_model=ContributionPage,
-    responses={404: problem_doc("No such firm"), **QUERY_ERRORS},
+    responses=FIRM_ERRORS,
     summary="Every record behind the firm's score, largest contribution first, a page at a time",
 )
 def firm_contributions(
     cursor: CursorDep,
     serving: ServingDep,
     settings: SettingsDep,
-    firm_id: Annotated[str, Path(max_length=200, examples=["roshel"])],
+    firm_id: FirmIdPath,
     limit: Annotated[int | None, Query(ge=1, le=10_000, description="page size (capped by the server)")] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000, description="contributions to skip")] = 0,
 ) -> ContributionPage:
     firm_id = firm_id.lower()
     if firm_id not in serving.profiles:
-        raise ApiError(404, f"no firm with id {firm_id!r}; GET /v1/firms lists the firm ids")
+        raise _no_such_firm(firm_id)
     size = min(limit or settings.page_size_default, settings.page_size_max)
     rows, total = profiles.contributions_page(cursor, serving.snapshot, firm_id, size, offset)
     following = offset + len(rows)

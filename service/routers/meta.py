@@ -13,6 +13,8 @@ from service.queries import meta as queries
 
 router = APIRouter(tags=["meta"])
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: problem_doc("Not ready")}
+# The route options of a /v1 listing read from the database: read access, and the answers it may give.
+READ_QUERY: dict[str, Any] = {"dependencies": [access("read")], "responses": {**QUERY_UNAVAILABLE, **ACCESS_DENIALS}}
 
 
 @router.get(
@@ -49,8 +51,7 @@ def methodology(methodology: MethodologyDep, serving: ServingDep) -> Methodology
     "/v1/agencies",
     response_model=ListOf[Agency],
     summary="The DHS agencies, with the exposure scored to each",
-    dependencies=[access("read")],
-    responses={**QUERY_UNAVAILABLE, **ACCESS_DENIALS},
+    **READ_QUERY,
 )
 def agencies(cursor: CursorDep, serving: ServingDep) -> ListOf[Agency]:
     rows = queries.agencies(cursor, serving.snapshot)
@@ -61,8 +62,7 @@ def agencies(cursor: CursorDep, serving: ServingDep) -> ListOf[Agency]:
     "/v1/sources",
     response_model=ListOf[Source],
     summary="Every file loaded: publisher, licence, counts",
-    dependencies=[access("read")],
-    responses={**QUERY_UNAVAILABLE, **ACCESS_DENIALS},
+    **READ_QUERY,
 )
 def sources(cursor: CursorDep, serving: ServingDep) -> ListOf[Source]:
     rows = queries.sources(cursor)

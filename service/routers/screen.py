@@ -22,6 +22,7 @@ from service.deps import (
     SettingsDep,
     StateDep,
     access,
+    csv_alternative,
     problem_doc,
 )
 from service.errors import ApiError
@@ -102,7 +103,7 @@ async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenIt
     response_model=ScreeningResponse,
     responses={
         **ACCESS_DENIALS,
-        200: {"description": "The screening (JSON), or as CSV when asked", "content": {"text/csv": {}}},
+        200: csv_alternative("The screening (JSON), or as CSV when asked"),
         400: problem_doc("The body claims to be JSON but is not"),
         413: problem_doc("More items than allowed, or a body over the size limit"),
         415: problem_doc("Body is neither JSON, CSV nor a multipart upload"),
@@ -225,7 +226,7 @@ def list_screenings(
     response_model=ScreeningResponse,
     responses={
         **ACCESS_DENIALS,
-        200: {"description": "The screening as answered (JSON), or as CSV when asked", "content": {"text/csv": {}}},
+        200: csv_alternative("The screening as answered (JSON), or as CSV when asked"),
         404: problem_doc("No such screening, or not the caller's"),
     },
     summary="A past screening, exactly as it was answered: each input with its answer, the snapshot and methodology",
