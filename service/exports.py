@@ -50,6 +50,11 @@ def negotiate(requested: str | None, accept: str | None, known: Mapping[str, str
     return "json"
 
 
+def attachment(name: str, snapshot_id: str, ext: str = "csv") -> str:
+    """The Content-Disposition of a download: the file is named by what it holds and the snapshot it is from."""
+    return f'attachment; filename="exposure-{name}-{snapshot_id}.{ext}"'
+
+
 # OWASP's CSV injection list: a cell starting with one of these is read by a spreadsheet as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA = "^[" + "".join(re.escape(c) for c in FORMULA_STARTS) + "]"
@@ -134,7 +139,7 @@ async def firm_list(
     serving = live.serving
     headers = {
         **headers,
-        "Content-Disposition": f'attachment; filename="exposure-firms-{serving.snapshot_id}.{fmt}"',
+        "Content-Disposition": attachment("firms", serving.snapshot_id, fmt),
     }
     if fmt == "parquet":
         path = await run_in_threadpool(_firms_parquet, live, timeout_seconds, serving, filters)

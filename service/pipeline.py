@@ -240,11 +240,8 @@ def _refresh_lock(db: Path, on_step: StepCallback) -> Iterator[None]:
 
 
 def _with_store(db: Path, work: Callable[[Connection], T]) -> T:
-    con = connect(db)
-    try:
+    with connect(db) as con:  # closed on leaving
         return work(con)
-    finally:
-        con.close()
 
 
 def _copy_of_served(db: Path) -> Path:

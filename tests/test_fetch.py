@@ -251,11 +251,8 @@ def fetch(fake: FakeUSAspending, dest: Path, **kwargs: Any) -> Path:
 
 
 def counts(db: Path) -> dict[str, int]:
-    con = connect(db)
-    try:
+    with connect(db) as con:
         return table_counts(con)
-    finally:
-        con.close()
 
 
 def assert_intact(path: Path) -> None:

@@ -18,10 +18,7 @@ from service.queries.export_controls import ExportControlEntry
 
 router = APIRouter(tags=["export controls"], dependencies=[access("read")], responses=ACCESS_DENIALS)
 
-CSV_MEDIA = "text/csv; charset=utf-8"
 CSV_COLUMNS = tuple(ExportControlEntry.model_fields)
-# A cell starting with one of these runs as a formula (or hides one) in a spreadsheet: it gets an apostrophe.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
@@ -29,7 +26,7 @@ def _cell(value: Any) -> Any:
         return "true" if value else "false"
     if isinstance(value, list):
         value = "; ".join(str(v) for v in value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(exports.FORMULA_STARTS):  # it would run as a formula
         return "'" + value
     return value
 
@@ -90,6 +87,6 @@ def export_controls(
             raise ApiError(422, f"ecl_item: {ecl_item!r} is not an item the rules map to; they map to {known}")
     entries = queries.export_controls(cursor, serving.snapshot, agency_code, item)
     if exports.negotiate(format, accept, exports.CSV_ONLY) == "csv":
-        disposition = f'attachment; filename="exposure-export-controls-{serving.snapshot_id}.csv"'
-        return Response(_csv(entries), media_type=CSV_MEDIA, headers={"Content-Disposition": disposition})
+        headers = {"Content-Disposition": exports.attachment("export-controls", serving.snapshot_id)}
+        return Response(_csv(entries), media_type=exports.MEDIA_TYPES["csv"], headers=headers)
     return ListOf[ExportControlEntry](data=entries, count=len(entries), snapshot=serving.snapshot)

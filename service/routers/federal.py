@@ -78,7 +78,7 @@ def federal_contracts(
             media_type=exports.MEDIA_TYPES["csv"],
             headers={
                 "Vary": "Accept",
-                "Content-Disposition": f'attachment; filename="exposure-federal-contracts-{serving.snapshot_id}.csv"',
+                "Content-Disposition": exports.attachment("federal-contracts", serving.snapshot_id),
             },
         )
     size = min(limit or settings.page_size_default, settings.page_size_max)

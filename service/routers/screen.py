@@ -46,7 +46,6 @@ from service.snapshot import ServingSnapshot
 from service.state import ApiKey, ServiceState
 
 router = APIRouter(tags=["screening"])
-CSV_MEDIA = "text/csv; charset=utf-8"
 CSV_MEDIA_TYPES = ("text/csv", "application/csv")
 # The JSON body's schema, inline (the body is parsed by hand, to take CSV too); the models it names (ScreenItem,
 # ScreenPolicy) are in the contract's components through the responses.
@@ -153,7 +152,7 @@ async def screen_items(
     request.app.state.metrics.screened_items.inc(len(items))
     if exports.negotiate(format, accept, exports.CSV_ONLY) == "csv":
         body = await run_in_threadpool(screening_csv, response, items)
-        return Response(body, media_type=CSV_MEDIA, headers={"Vary": "Accept"})
+        return Response(body, media_type=exports.MEDIA_TYPES["csv"], headers={"Vary": "Accept"})
     return Response(response.model_dump_json().encode(), media_type="application/json", headers={"Vary": "Accept"})
 
 
@@ -244,7 +243,7 @@ def get_screening(
     if exports.negotiate(format, accept, exports.CSV_ONLY) == "csv":
         response = ScreeningResponse.model_validate_json(found[0])
         body = screening_csv(response, [r.input for r in response.data])
-        return Response(body, media_type=CSV_MEDIA, headers={"Vary": "Accept"})
+        return Response(body, media_type=exports.MEDIA_TYPES["csv"], headers={"Vary": "Accept"})
     return Response(found[0], media_type="application/json", headers={"Vary": "Accept"})
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import Unpack
 
 import httpx
 
@@ -21,7 +21,13 @@ from datasets.ingest import LoadReport
 from datasets.ingest.header import read_header
 from datasets.sources.goc_contracts.load import CONTRACTS
 from datasets.sources.usaspending.api import http_client
-from datasets.sources.usaspending.download import download, ingest_download, keep_verified, reuse_verified
+from datasets.sources.usaspending.download import (
+    DownloadOptions,
+    download,
+    ingest_download,
+    keep_verified,
+    reuse_verified,
+)
 from datasets.sources.usaspending.retries import ProgressCallback, RetryPolicy
 
 DATASET_ID = "d8f85d91-7dec-4fd1-8055-483b77225d8b"
@@ -70,13 +76,10 @@ def fetch_goc_contracts(
     return keep_verified(part, final, verify_contracts_file, step)
 
 
-class FetchOptions(TypedDict, total=False):
+class FetchOptions(DownloadOptions, total=False):
     """What `fetch_and_ingest` passes on to `fetch_goc_contracts` (see it for the defaults)."""
 
     url: str
-    retries: int
-    backoff_seconds: float
-    client: httpx.Client | None
 
 
 def fetch_and_ingest(

@@ -8,6 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 
@@ -29,6 +30,14 @@ def file_size(path: Path) -> int:
 
 def megabytes(size: int) -> str:
     return f"{size / 1_000_000:,.1f} MB"
+
+
+class DownloadOptions(TypedDict, total=False):
+    """How a source's download is retried and over which client, as its `fetch_and_ingest` passes them on."""
+
+    retries: int
+    backoff_seconds: float
+    client: httpx.Client | None
 
 
 def reuse_verified(final: Path, verify: Callable[[Path], None], step: ProgressCallback, message: str) -> bool:
@@ -64,11 +73,8 @@ def ingest_download(db: Path, path: Path, step: ProgressCallback) -> list[LoadRe
     from datasets.catalogue import KINDS
     from datasets.store import connect
 
-    con = connect(db)
-    try:
+    with connect(db) as con:  # closed on leaving
         return ingest_paths(con, [path], KINDS, on_step=lambda name, progress: step(f"{name}: {progress}"))
-    finally:
-        con.close()
 
 
 def download(client: httpx.Client, url: str, part: Path, policy: RetryPolicy, step: ProgressCallback) -> None:

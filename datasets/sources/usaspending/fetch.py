@@ -10,7 +10,7 @@ optional callback as short strings; nothing here prints.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypedDict, Unpack
+from typing import Unpack
 from urllib.parse import quote, urljoin
 
 import httpx
@@ -30,6 +30,7 @@ from datasets.sources.usaspending.api import (
     wait_until_finished,
 )
 from datasets.sources.usaspending.download import (
+    DownloadOptions,
     download,
     file_size,
     ingest_download,
@@ -99,15 +100,12 @@ def fetch_usaspending(
     return keep_verified(part, final, verify, step)
 
 
-class FetchOptions(TypedDict, total=False):
+class FetchOptions(DownloadOptions, total=False):
     """What `fetch_and_ingest` passes on to `fetch_usaspending` (see it for the defaults)."""
 
     base_url: str
     poll_seconds: float
     timeout_seconds: float
-    retries: int
-    backoff_seconds: float
-    client: httpx.Client | None
 
 
 def fetch_and_ingest(
