@@ -92,9 +92,17 @@ def csv_row(header: Sequence[str], values: Mapping[str, str]) -> list[str]:
 
 
 def load_one(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
-    """Ingest one file as `exposure ingest` would, and its one report."""
+    """Ingest one file as `exposure ingest` would, and its one report, which accounts for every row read."""
     [report] = ingest_paths(con, [path], KINDS)
+    assert report.balanced, report
     return report
+
+
+def load_rows(
+    con: duckdb.DuckDBPyConnection, path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]
+) -> LoadReport:
+    """`rows` under `header` written to `path` as a CSV file and loaded."""
+    return load_one(con, write_csv(path, header, rows))
 
 
 def serve(db: Path, anonymous_scopes: str = "read", **settings: Any) -> TestClient:

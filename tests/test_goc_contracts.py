@@ -12,9 +12,10 @@ import pytest
 
 from datasets.catalogue import KINDS, expected_rows
 from datasets.db import scalar
-from datasets.ingest import LoadReport, ingest_paths
+from datasets.ingest import ingest_paths
 from datasets.sources.goc_contracts.load import PROCESSED_COLUMNS, PUBLISHED_COLUMNS
-from tests.conftest import REAL, SHARED, csv_row, load_one, write_csv
+from tests.conftest import REAL, SHARED, csv_row, load_rows, write_csv
+from tests.conftest import load_one as load
 
 REFERENCE_HEADER = SHARED / "data" / "reference" / "goc_contracts_columns.txt"
 SAMPLES = [REAL / "goc_contracts_sample_2022-04-12.csv", REAL / "goc_contracts_sample_2022-04-13.csv"]
@@ -88,12 +89,6 @@ def processed_row(**values: str) -> list[str]:
     return [row[c] for c in PROCESSED_HEADER]
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path) -> LoadReport:
-    report = load_one(con, path)
-    assert report.balanced, report
-    return report
-
-
 def contract(con: duckdb.DuckDBPyConnection, key: str) -> dict[str, Any]:
     result = con.execute("SELECT * FROM goc_contracts WHERE contract_key = ?", [key])
     names = [d[0] for d in result.description]
@@ -150,7 +145,8 @@ def test_the_published_form_loads_with_its_department_and_fiscal_year(
 def test_the_processed_form_reads_na_as_empty_and_float_noise_as_the_cent(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    path = write_csv(
+    report = load_rows(
+        con,
         tmp_path / "2022-04-12-sample-contracts.csv",
         PROCESSED_HEADER,
         [
@@ -169,7 +165,6 @@ def test_the_processed_form_reads_na_as_empty_and_float_noise_as_the_cent(
             ),
         ],
     )
-    report = load(con, path)
     assert report.kind == "goc_contracts_processed"
     assert (report.rows_inserted, report.rows_quarantined, report.unknown_columns) == (2, 0, [])
     noisy = contract(con, "ssc-spc-C-2020-2021-Q4-00008")
@@ -195,7 +190,7 @@ def test_a_bad_amount_is_quarantined_with_its_reason(con: duckdb.DuckDBPyConnect
         published_row(reference_number="", owner_org="ssc-spc"),
         published_row(reference_number="C-8", vendor_name=" "),
     ]
-    report = load(con, write_csv(tmp_path / "contracts.csv", PUBLISHED_COLUMNS, rows))
+    report = load_rows(con, tmp_path / "contracts.csv", PUBLISHED_COLUMNS, rows)
     assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (8, 1, 7)
     reasons = quarantined(con, report.source_id)
     assert reasons[3].startswith("unparseable amount in contract_value: '1,234.56' is not a plain decimal number")
@@ -228,7 +223,7 @@ def test_the_vendor_totals_load_with_their_checks(con: duckdb.DuckDBPyConnection
         ["OPENTEXT", "2021-2022", "31,213,514.68", ""],
         ["", "2021-2022", "10.00", ""],
     ]
-    report = load(con, write_csv(tmp_path / "summary_by_fiscal_year_by_vendor.csv", TOTALS_HEADER, rows))
+    report = load_rows(con, tmp_path / "summary_by_fiscal_year_by_vendor.csv", TOTALS_HEADER, rows)
     assert report.kind == "goc_vendor_totals"
     assert (report.rows_read, report.rows_inserted, report.rows_duplicate, report.rows_quarantined) == (7, 2, 1, 4)
     reasons = quarantined(con, report.source_id)
@@ -292,7 +287,7 @@ def test_a_file_with_the_exact_published_header_is_recognised(
         "indigenous_business_excluding_psib": "aboriginal_business_incidental",
     }
     row = [("" if sample[renamed.get(c, c)] == "NA" else sample[renamed.get(c, c)]) for c in header]
-    report = load(con, write_csv(tmp_path / "contracts.csv", header, [row]))
+    report = load_rows(con, tmp_path / "contracts.csv", header, [row])
     assert (report.kind, report.rows_inserted, report.unknown_columns) == ("goc_contracts", 1, [])
     stored = contract(con, f"{sample['owner_org']}-{sample['reference_number']}")
     assert stored["contract_key"] == sample["d_reference_number"]

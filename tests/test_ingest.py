@@ -19,7 +19,7 @@ from datasets.errors import LoadError, UnknownFormatError
 from datasets.ingest import CsvInput, csv_inputs, ingest_paths, load_file
 from datasets.sources.usaspending.load import COLUMN_LISTS, SEARCH_EXPORT
 from datasets.store import load_bundled, table_counts
-from tests.conftest import csv_row, write_csv
+from tests.conftest import csv_row, load_rows, write_csv
 from tests.conftest import load_one as load
 
 TX_HEADER: list[str] = list(COLUMN_LISTS["Contracts_PrimeTransactions"])
@@ -348,8 +348,8 @@ def test_2018_download_reads_day_first_dates_and_builds_usaspending_keys(
 
 
 def test_a_changed_row_updates_and_is_counted(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    load(con, write_csv(tmp_path / "a.csv", TX_HEADER, [tx_row()]))
-    report = load(con, write_csv(tmp_path / "b.csv", TX_HEADER, [tx_row(federal_action_obligation="1.00")]))
+    load_rows(con, tmp_path / "a.csv", TX_HEADER, [tx_row()])
+    report = load_rows(con, tmp_path / "b.csv", TX_HEADER, [tx_row(federal_action_obligation="1.00")])
     assert (report.rows_updated, report.rows_inserted) == (1, 0)
     assert str(scalar(con, "SELECT federal_action_obligation FROM transactions")) == "1.00"
 

@@ -3,22 +3,17 @@ snapshot's predecessor closes only when its last request ends. Every response na
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from service.live import LiveHolder
+from service.middleware.http import HttpMiddleware
 
 SNAPSHOT_HEADER = "X-Exposure-Snapshot"
 _SNAPSHOT = SNAPSHOT_HEADER.lower().encode("latin-1")
 
 
-class PinSnapshotMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class PinSnapshotMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         holder: LiveHolder | None = getattr(scope["app"].state, "holder", None)
         live = holder.current if holder is not None else None
         scope.setdefault("state", {})["live"] = live  # read by service.deps
