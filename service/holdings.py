@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -33,8 +34,15 @@ ANSWER_COLUMNS = (
 )
 
 
-def read_holdings(raw: bytes, max_items: int) -> list[ScreenItem]:
-    """The holdings of a CSV file; a problem names the line and the column at fault."""
+@dataclass(frozen=True)
+class Holdings:
+    items: list[ScreenItem]
+    ignored_columns: list[str]  # the file's other columns (weights, quantities, a fund's own codes)
+
+
+def read_holdings(raw: bytes, max_items: int) -> Holdings:
+    """The holdings of a CSV file; a problem names the line and the column at fault. Columns the screening does
+    not use are ignored and reported, as a fund's export carries them (weights, quantities, its own codes)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -43,10 +51,10 @@ def read_holdings(raw: bytes, max_items: int) -> list[ScreenItem]:
     header = [column.strip().lower() for column in next(reader, [])]
     if not any(header):
         raise ApiError(422, f"file: no header row; name any of the columns {', '.join(HOLDING_COLUMNS)}")
-    unknown = [column for column in header if column not in HOLDING_COLUMNS]
-    if unknown:
+    ignored = [column for column in header if column not in HOLDING_COLUMNS]
+    if len(ignored) == len(header):
         raise ApiError(
-            422, f"file: unknown columns {', '.join(unknown)}; a holdings file has {', '.join(HOLDING_COLUMNS)}"
+            422, f"file: none of the columns {', '.join(HOLDING_COLUMNS)} in the header ({', '.join(header)})"
         )
     if len(set(header)) != len(header):
         raise ApiError(422, "file: a column is named twice in the header")
@@ -58,7 +66,9 @@ def read_holdings(raw: bytes, max_items: int) -> list[ScreenItem]:
             raise ApiError(422, f"file: line {line} has {len(row)} cells; the header has {len(header)}")
         if len(items) == max_items:
             raise ApiError(413, f"file: more than {max_items:,} holdings; at most {max_items:,} per screening")
-        fields = {column: cell.strip() or None for column, cell in zip(header, row, strict=True)}
+        fields = {
+            column: cell.strip() or None for column, cell in zip(header, row, strict=True) if column in HOLDING_COLUMNS
+        }
         try:
             items.append(ScreenItem.model_validate(fields))
         except ValidationError as exc:
@@ -67,7 +77,7 @@ def read_holdings(raw: bytes, max_items: int) -> list[ScreenItem]:
             raise ApiError(422, f"file: line {line}, {where}: {first['msg']}") from exc
     if not items:
         raise ApiError(422, "file: a header but no holdings")
-    return items
+    return Holdings(items, ignored)
 
 
 def screening_csv(response: ScreeningResponse, items: Sequence[ScreenItem | None]) -> bytes:

@@ -76,7 +76,7 @@ def test_a_multipart_upload_answered_in_json_with_the_inputs(served: tuple[TestC
 @pytest.mark.parametrize(
     ("body", "status", "detail"),
     [
-        ("ref,colour\nh-1,red\n", 422, "unknown columns colour"),
+        ("colour,size\nred,2\n", 422, "none of the columns"),
         ("ref,name\nh-1\n", 422, "line 2 has 1 cells"),
         ("ref,isin\nh-1," + "X" * 60 + "\n", 422, "line 2, isin"),
         ("ref,name\n", 422, "no holdings"),
@@ -139,3 +139,11 @@ def test_a_body_that_is_not_json_is_400_and_a_non_number_score_limit_is_422(
         assert refused.status_code == 422 and "max_score" in refused.json()["detail"], limit
     fine = {"items": [{"name": "Roshel"}], "policy": {"max_score": 50}}
     assert client.post("/v1/screen", json=fine, headers=_as(tokens["fund-a"])).status_code == 200
+
+
+def test_columns_the_screening_does_not_use_are_ignored_and_said(served: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = served
+    body = "ref,name,weight_pct\nh-1,Roshel,2.5\n"
+    response = client.post("/v1/screen", content=body, headers=_as(tokens["fund-a"], **{"Content-Type": "text/csv"}))
+    assert response.status_code == 200 and response.headers["X-Exposure-Ignored-Columns"] == "weight_pct"
+    assert response.json()["data"][0]["match"]["firm_id"] == "roshel"

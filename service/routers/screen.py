@@ -46,6 +46,7 @@ from service.snapshot import ServingSnapshot
 from service.state import ApiKey, ServiceState
 
 router = APIRouter(tags=["screening"])
+IGNORED_COLUMNS_HEADER = "X-Exposure-Ignored-Columns"  # a holdings file's columns the screening did not use
 CSV_MEDIA_TYPES = ("text/csv", "application/csv")
 # The JSON body's schema, inline (the body is parsed by hand, to take CSV too); the models it names (ScreenItem,
 # ScreenPolicy) are in the contract's components through the responses.
@@ -68,7 +69,7 @@ def _policy_from_query(
         raise ApiError(422, f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from exc
 
 
-async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenItem], ScreenPolicy | None]:
+async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenItem], ScreenPolicy | None, list[str]]:
     """The items (and the policy, in JSON) from a JSON body, a CSV body or a multipart upload of a CSV."""
     media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
@@ -81,15 +82,17 @@ async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenIt
             raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
         if len(body.items) > max_items:
             raise ApiError(413, f"items: {len(body.items):,} sent; at most {max_items:,} per screening")
-        return body.items, body.policy
+        return body.items, body.policy, []
     if media in CSV_MEDIA_TYPES:
-        return read_holdings(await request.body(), max_items), None
+        holdings = read_holdings(await request.body(), max_items)
+        return holdings.items, None, holdings.ignored_columns
     if media == "multipart/form-data":
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
             raise ApiError(422, "file: a multipart screening sends the holdings CSV as the part named 'file'")
-        return read_holdings(await upload.read(), max_items), None
+        holdings = read_holdings(await upload.read(), max_items)
+        return holdings.items, None, holdings.ignored_columns
     raise ApiError(
         415,
         "send the screening as application/json, text/csv or a multipart/form-data upload, "
@@ -146,14 +149,17 @@ async def screen_items(
     format: Annotated[Literal["json", "csv"] | None, Query(description="csv: answer in CSV")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
-    items, policy = await _read_request(request, settings.screen_max_items)
+    items, policy, ignored = await _read_request(request, settings.screen_max_items)
     policy = policy or _policy_from_query(max_score, max_tier, agency) or DEFAULT_POLICY
     response = await run_in_threadpool(_screen_and_keep, serving, methodology, store, items, policy, key)
     request.app.state.metrics.screened_items.inc(len(items))
+    headers = {"Vary": "Accept"}
+    if ignored:  # said, not silent: a column the caller thought counted did not
+        headers[IGNORED_COLUMNS_HEADER] = ", ".join(ignored)
     if exports.negotiate(format, accept, exports.CSV_ONLY) == "csv":
         body = await run_in_threadpool(screening_csv, response, items)
-        return Response(body, media_type=exports.MEDIA_TYPES["csv"], headers={"Vary": "Accept"})
-    return Response(response.model_dump_json().encode(), media_type="application/json", headers={"Vary": "Accept"})
+        return Response(body, media_type=exports.MEDIA_TYPES["csv"], headers=headers)
+    return Response(response.model_dump_json().encode(), media_type="application/json", headers=headers)
 
 
 def _screen_and_keep(
