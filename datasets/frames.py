@@ -40,6 +40,9 @@ def read_goc_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.LazyFrame]:
         )
         .pl()
         .lazy(),
+        "goc_vendor_spellings": con.sql("SELECT group_name, spelling FROM goc_vendor_spellings ORDER BY spelling_key")
+        .pl()
+        .lazy(),
         "goc_contracts": con.sql(
             "SELECT contract_key, vendor_name, fiscal_year, contract_date, owner_org, owner_org_title, contract_value, "
             "source_id, source_line FROM goc_contracts ORDER BY contract_key"

@@ -520,6 +520,17 @@ CREATE TABLE IF NOT EXISTS goc_vendor_totals (
     source_line             BIGINT
 );
 
+-- GoC-Spending's vendor normalisation: the raw spellings each normalised vendor name of goc_vendor_totals groups.
+CREATE TABLE IF NOT EXISTS goc_vendor_spellings (
+    spelling_key  VARCHAR PRIMARY KEY,  -- group|spelling
+    group_name    VARCHAR NOT NULL,     -- goc_vendor_totals.vendor_name
+    spelling      VARCHAR NOT NULL,     -- a vendor name as Government of Canada records spell it
+    source_kind   VARCHAR NOT NULL,
+    row_hash      VARCHAR NOT NULL,
+    source_id     INTEGER NOT NULL,
+    source_line   BIGINT
+);
+
 -- Written with the scores (scoring/federal.py): each Government of Canada record whose vendor the scoring's
 -- name resolution put on a registry firm, rolled up to its Canadian parent as of the record's date.
 CREATE TABLE IF NOT EXISTS federal_contract_links (

@@ -256,7 +256,7 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
     unattributed = pl.concat([not_scored, out_of_scope(every_link, as_of)], how="vertical").sort("link_kind").collect()
     federal_links, federal_candidates = federal_contracts(
         frames.goc_vendor_totals, frames.goc_contracts, frames.firms, frames.firm_aliases, rollup.lazy(),
-        matcher=matcher, overrides=overrides,
+        spellings=frames.goc_vendor_spellings, matcher=matcher, overrides=overrides,
     )  # fmt: skip
     return ScoreResult(
         federal_links=federal_links,

@@ -75,6 +75,7 @@ class StoreFrames:
     issuers: pl.LazyFrame | None = None  # universe issuers not in the registry (issuer_id, name): review reasons
     goc_vendor_totals: pl.LazyFrame | None = None  # Government of Canada totals per vendor and fiscal year (CAD)
     goc_contracts: pl.LazyFrame | None = None  # Government of Canada contract rows (CAD)
+    goc_vendor_spellings: pl.LazyFrame | None = None  # the spellings (group_name, spelling) each total groups
 
 
 def _cents(column: str) -> pl.Expr:

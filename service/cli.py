@@ -409,15 +409,22 @@ def _fetch_goc_contracts(db: Path, args: argparse.Namespace) -> int:
 
 
 def cmd_federal_contracts(db: Path, firms: Sequence[str] | None, fiscal_years: Sequence[str] | None) -> int:
+    from scoring.federal import NEAR_MISS
     from service.queries import federal
 
     filters = federal.FederalFilters(
         firm_id=tuple(f.lower() for f in firms or ()), fiscal_year=tuple(fiscal_years or ())
     )
-    scored = _read_scored(db, lambda cur, snapshot: federal.exposed_firms_with_ottawa_totals(cur, snapshot, filters))
+    scored = _read_scored(
+        db,
+        lambda cur, snapshot: (
+            federal.exposed_firms_with_ottawa_totals(cur, snapshot, filters),
+            federal.federal_vendor_candidates(cur, snapshot, limit=10_000)[0],
+        ),
+    )
     if scored is None:
         return 1
-    snapshot, found = scored
+    snapshot, (found, queue) = scored
     console.print(
         f"ICE/DHS-exposed firms holding Government of Canada contracts, as of {snapshot.as_of}: {len(found)} "
         "(CAD: GoC-Spending totals by vendor and fiscal year, from open.canada.ca's Proactive Disclosure of "
@@ -435,6 +442,14 @@ def cmd_federal_contracts(db: Path, firms: Sequence[str] | None, fiscal_years: S
                 f"    {t.fiscal_year}  CAD {t.value_cad:>18,.2f}  {t.vendor_name!r} ({t.matched_by}); "
                 f"{t.source_file} line {t.source_line}"
             )
+    # Totals matched to a firm but not shown as its own: said here, so that an absence is never read as none.
+    held = [c for c in queue if c.suggested_firm_id and not c.reasons[0].startswith(NEAR_MISS)]
+    if filters.firm_id:
+        held = [c for c in held if c.suggested_firm_id in filters.firm_id]
+    if held:
+        console.print(f"Held back for review (GET /v1/federal-contracts/candidates): {len(held)} vendor names")
+        for c in held:
+            console.print(f"    {c.vendor_name!r} ({c.suggested_firm_id}): CAD {c.total_cad:,.2f}; {c.reasons[0]}")
     return 0
 
 

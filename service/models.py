@@ -748,13 +748,19 @@ class FederalContract(BaseModel):
 
 
 class FederalVendorCandidate(BaseModel):
-    """A Government of Canada vendor name that resembles a registry firm but was not put on it. Not attributed
-    until an analyst confirms it with `exposure overrides add --name`."""
+    """A Government of Canada vendor name held back for review: one that resembles a registry firm but was not
+    put on it (confirmed with `exposure overrides add --name`), or a firm's vendor total that cannot be shown to
+    be the firm's alone (its spelling group holds a business the firm did not own that year, the firm changed
+    hands during the year, or no spelling groups are loaded). Not attributed until resolved."""
 
     rank: int = Field(description="place in the list, 1 for the most Canadian dollars")
     vendor_name: str = Field(description="the Government of Canada vendor spelling")
     total_cad: float = Field(description="the name's vendor totals, Canadian dollars")
     records: int = Field(description="fiscal-year totals or contract rows under that spelling")
     fiscal_years: list[str] = Field(description="the fiscal years it appears in")
-    reasons: list[str] = Field(description="goc_vendor_near_miss, with the registry name it resembles")
-    suggested_firm_id: str | None = Field(description="the registry firm it resembles")
+    reasons: list[str] = Field(
+        description="why it is held back, each opening with its code: goc_vendor_near_miss (with the registry name "
+        "it resembles), goc_group_member_not_owned (the spellings of its group the registry puts on another "
+        "business that year, and the fiscal years), goc_owned_part_of_fiscal_year, goc_spelling_groups_not_loaded"
+    )
+    suggested_firm_id: str | None = Field(description="the registry firm it resembles, or whose total is held back")

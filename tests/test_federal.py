@@ -11,7 +11,10 @@ import polars as pl
 
 from scoring import load_methodology, score
 from scoring.federal import (
+    GROUP_MEMBER_NOT_OWNED,
+    GROUPS_NOT_LOADED,
     NEAR_MISS,
+    OWNED_PART_OF_YEAR,
     federal_contracts,
     match_federal_vendors,
     roll_up,
@@ -75,6 +78,12 @@ def totals(*rows: tuple[str, str, str]) -> pl.LazyFrame:
             "source_line": pl.Int64,
         },
     ).lazy()
+
+
+def spellings(groups: dict[str, list[str]]) -> pl.LazyFrame:
+    """GoC-Spending's vendor normalisation: each group name with the raw spellings it gathers."""
+    rows = [{"group_name": group, "spelling": name} for group, names in groups.items() for name in names]
+    return pl.DataFrame(rows, schema={"group_name": pl.String, "spelling": pl.String}).lazy()
 
 
 def registry() -> tuple[pl.LazyFrame, pl.LazyFrame]:
@@ -142,7 +151,7 @@ def test_analysts_overrides_apply_to_federal_vendors_too() -> None:
 
 def test_records_roll_up_only_while_the_ownership_held() -> None:
     """Micro Focus Government Solutions became OpenText's on 2023-01-31: its total for 2021-2022 (ended
-    2022-03-31) is not OpenText's, its total for 2022-2023 is."""
+    2022-03-31) is not OpenText's, nor is 2022-2023's (OpenText's for two of its twelve months), 2023-2024's is."""
     store = frames(
         firms=FIRMS,
         aliases=[
@@ -155,13 +164,14 @@ def test_records_roll_up_only_while_the_ownership_held() -> None:
     records = totals(
         ("MICRO FOCUS GOVERNMENT SOLUTIONS", "2021-2022", "100.00"),
         ("MICRO FOCUS GOVERNMENT SOLUTIONS", "2022-2023", "200.00"),
+        ("MICRO FOCUS GOVERNMENT SOLUTIONS", "2023-2024", "250.00"),
         ("OPENTEXT", "2022-2023", "300.00"),
     )
     matched = match_federal_vendors(records, store.firms, store.firm_aliases)
     links = roll_up(matched, rollup).collect()
     assert links.select("firm_id", "via_firm_id", "fiscal_year", "value_cad").rows() == [
-        ("opentext", "micro-focus-government-solutions", "2022-2023", Decimal("200.00")),
         ("opentext", "opentext", "2022-2023", Decimal("300.00")),
+        ("opentext", "micro-focus-government-solutions", "2023-2024", Decimal("250.00")),
     ]
     assert links.filter(pl.col("via_firm_id") != "opentext")["ownership_path"].to_list() == [
         ["micro-focus-government-solutions", "opentext"]
@@ -177,6 +187,7 @@ def test_near_misses_go_to_their_own_list_with_canadian_dollars() -> None:
         firms,
         aliases,
         rollup,
+        spellings=spellings({"CGI": ["CGI GROUP"]}),
     )
     assert links["vendor_name"].to_list() == ["CGI"]
     assert queue.height == 1
@@ -219,6 +230,7 @@ def test_scoring_with_goc_totals_leaves_the_scores_as_they_were() -> None:
         **{
             **with_goc.__dict__,
             "goc_vendor_totals": totals(("CGI", "2021-2022", "61575183.24"), ("ROSHELL", "2021-2022", "1.00")),
+            "goc_vendor_spellings": spellings({"CGI": ["CGI INFORMATION SYSTEMS AND MANAGEMENT CONSULTANTS"]}),
         }
     )
     methodology = load_methodology()
@@ -230,3 +242,83 @@ def test_scoring_with_goc_totals_leaves_the_scores_as_they_were() -> None:
     ]
     assert federal.federal_candidates["vendor_name"].to_list() == ["ROSHELL"]
     assert federal.candidates.equals(plain.candidates)  # the U.S. review queue is untouched
+
+
+def federal_queue(
+    records: pl.LazyFrame, groups: pl.LazyFrame | None, overrides: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    store = frames(
+        firms=FIRMS,
+        aliases=[*ALIASES, {"firm_id": "micro-focus-government-solutions", "alias": "MICRO FOCUS"}],
+        ownership=OWNERSHIP,
+    )
+    rollup = dated_canadian_parents(store.firms, store.ownership, load_methodology().default_shares)
+    return federal_contracts(
+        records, None, store.firms, store.firm_aliases, rollup, spellings=groups, overrides=overrides
+    )
+
+
+OPENTEXT_GROUP = {"OPENTEXT": ["OPEN TEXT", "OPEN TEXT CANADA", "MICRO FOCUS", "MICRO FOCUS CANADA", "ATTACHMATE"]}
+
+
+def test_a_total_grouping_a_business_bought_later_is_reviewed_not_attributed() -> None:
+    """GoC-Spending groups MICRO FOCUS spellings under OPENTEXT; OpenText bought Micro Focus on 2023-01-31, so
+    OPENTEXT's totals for the years before cannot be shown to be OpenText's alone."""
+    links, queue = federal_queue(
+        totals(
+            ("OPENTEXT", "2020-2021", "100.00"),
+            ("OPENTEXT", "2021-2022", "200.00"),
+            ("OPENTEXT", "2023-2024", "400.00"),
+        ),
+        spellings(OPENTEXT_GROUP),
+    )
+    assert links.select("firm_id", "fiscal_year", "value_cad").rows() == [("opentext", "2023-2024", Decimal("400.00"))]
+    [row] = queue.to_dicts()
+    assert (row["vendor_name"], row["total_cad"], row["records"]) == ("OPENTEXT", Decimal("300.00"), 2)
+    assert row["fiscal_years"] == ["2020-2021", "2021-2022"] and row["suggested_firm_id"] == "opentext"
+    reasons = row["reasons"]
+    assert len(reasons) == 1 and reasons[0].startswith(f"{GROUP_MEMBER_NOT_OWNED}: ")
+    assert "MICRO FOCUS, MICRO FOCUS CANADA under OPENTEXT" in reasons[0]
+    assert reasons[0].endswith(
+        "the registry puts them on micro-focus-government-solutions, not owned by opentext's Canadian parent "
+        "throughout fiscal years 2020-2021, 2021-2022"
+    )
+
+
+def test_a_group_of_the_firms_own_spellings_is_attributed() -> None:
+    links, queue = federal_queue(
+        totals(("CGI", "2021-2022", "61575183.24")),
+        spellings({"CGI": ["CGI GROUP", "CGI INFORMATION SYSTEMS AND MANAGEMENT CONSULTANTS", "CGI INFO SYSTEMS"]}),
+    )
+    assert links.select("firm_id", "value_cad").rows() == [("cgi", Decimal("61575183.24"))]
+    assert queue.is_empty()
+
+
+def test_without_the_spelling_groups_no_total_is_attributed() -> None:
+    links, queue = federal_queue(totals(("CGI", "2021-2022", "5.00")), None)
+    assert links.is_empty()
+    [row] = queue.to_dicts()
+    assert row["vendor_name"] == "CGI" and row["suggested_firm_id"] == "cgi"
+    assert row["reasons"][0].startswith(f"{GROUPS_NOT_LOADED}: ") and "vendor_normalization" in row["reasons"][0]
+
+
+def test_a_total_of_a_year_the_firm_changed_hands_in_is_reviewed() -> None:
+    links, queue = federal_queue(
+        totals(("MICRO FOCUS", "2022-2023", "200.00"), ("MICRO FOCUS", "2023-2024", "250.00")),
+        spellings({"MICRO FOCUS": ["MICRO FOCUS CANADA"]}),
+    )
+    assert links.select("firm_id", "fiscal_year").rows() == [("opentext", "2023-2024")]
+    [row] = queue.to_dicts()
+    assert row["fiscal_years"] == ["2022-2023"] and row["reasons"][0].startswith(f"{OWNED_PART_OF_YEAR}: ")
+
+
+def test_a_spelling_an_analyst_ruled_out_holds_the_groups_total_back() -> None:
+    [key] = normalize_names(["OPEN TEXT CANADA"])
+    ruled_out = pl.DataFrame(
+        [{"scheme": "name", "value": key, "firm_id": "opentext", "decision": "is_not", "override_id": 1}]
+    )
+    links, queue = federal_queue(
+        totals(("OPENTEXT", "2023-2024", "400.00")), spellings({"OPENTEXT": ["OPEN TEXT CANADA"]}), ruled_out
+    )
+    assert links.is_empty()
+    assert queue["reasons"].to_list()[0][0].startswith(f"{GROUP_MEMBER_NOT_OWNED}: ")

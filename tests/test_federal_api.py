@@ -50,6 +50,15 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["d_vendor_name", "d_fiscal_year", "total", "total_constant_2019_dollars"],
         TOTALS,
     )
+    spellings = write_csv(  # GoC-Spending's vendor normalisation: the spellings each total's vendor groups
+        folder / "vendor_normalization_data.csv",
+        ["parent_company", "company_name"],
+        [
+            ["CGI", "CGI GROUP"],
+            ["CGI", "CONSEILLERS EN GESTION ET INFORMATIQUE CGI"],
+            ["TELUS", "TELUS COMMUNICATIONS"],
+        ],
+    )
     contracts = write_csv(
         folder / "contracts.csv",
         PUBLISHED_COLUMNS,
@@ -64,7 +73,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
             _contract("C-2021-2022-Q1-00002", "TELUS COMMUNICATIONS", "10.00", "ssc-spc", "Shared Services Canada"),
         ],
     )
-    return ingest_and_score(path, [totals, contracts], AS_OF)
+    return ingest_and_score(path, [totals, spellings, contracts], AS_OF)
 
 
 @pytest.fixture(scope="module")

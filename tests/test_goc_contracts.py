@@ -21,6 +21,7 @@ REFERENCE_HEADER = SHARED / "data" / "reference" / "goc_contracts_columns.txt"
 SAMPLES = [REAL / "goc_contracts_sample_2022-04-12.csv", REAL / "goc_contracts_sample_2022-04-13.csv"]
 TOTALS = REAL / "goc_contracts_totals_by_vendor_fiscal_year.csv"
 TOTALS_HEADER = ["d_vendor_name", "d_fiscal_year", "total", "total_constant_2019_dollars"]
+SPELLINGS = REAL / "goc_contracts_vendor_normalization.csv"
 # The processed form as GoC-Spending writes it: its own columns first, the older aboriginal_* spellings.
 PROCESSED_HEADER = [
     "d_reference_number",
@@ -241,9 +242,25 @@ def test_the_vendor_totals_load_with_their_checks(con: duckdb.DuckDBPyConnection
     ]
 
 
+def test_the_vendor_spellings_load_as_groups(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
+    rows = [
+        ["OPENTEXT", "MICRO FOCUS"],
+        ["OPENTEXT", "OPEN TEXT"],
+        ["OPENTEXT", "MICRO FOCUS"],  # the same pair again: a duplicate
+        ["", "ATTACHMATE"],
+        ["CGI", ""],
+    ]
+    report = load_rows(con, tmp_path / "vendor_normalization_data.csv", ["parent_company", "company_name"], rows)
+    assert report.kind == "goc_vendor_spellings"
+    assert (report.rows_read, report.rows_inserted, report.rows_duplicate, report.rows_quarantined) == (5, 2, 1, 2)
+    assert quarantined(con, report.source_id) == {5: "missing parent_company", 6: "missing company_name"}
+    stored = con.execute("SELECT group_name, spelling, source_line FROM goc_vendor_spellings ORDER BY 2").fetchall()
+    assert stored == [("OPENTEXT", "MICRO FOCUS", 2), ("OPENTEXT", "OPEN TEXT", 3)]
+
+
 @pytest.fixture
 def real_goc_files() -> list[Path]:
-    files = [*SAMPLES, TOTALS]
+    files = [*SAMPLES, TOTALS, SPELLINGS]
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         pytest.skip(f"real GoC contracts files not found under {REAL} (CI provides ../shared/data/real): {missing}")
@@ -252,7 +269,12 @@ def real_goc_files() -> list[Path]:
 
 def test_the_real_goc_files_load_whole(con: duckdb.DuckDBPyConnection, real_goc_files: list[Path]) -> None:
     reports = ingest_paths(con, real_goc_files, KINDS)
-    assert [r.kind for r in reports] == ["goc_contracts_processed", "goc_contracts_processed", "goc_vendor_totals"]
+    assert [r.kind for r in reports] == [
+        "goc_contracts_processed",
+        "goc_contracts_processed",
+        "goc_vendor_totals",
+        "goc_vendor_spellings",
+    ]
     for report in reports:
         assert report.balanced and report.rows_quarantined == 0 and report.unknown_columns == [], report
         assert report.rows_read == expected_rows(report.file_name), report
@@ -268,6 +290,9 @@ def test_the_real_goc_files_load_whole(con: duckdb.DuckDBPyConnection, real_goc_
         con, "SELECT total_cad FROM goc_vendor_totals WHERE vendor_name = 'CGI' AND fiscal_year = '2021-2022'"
     )
     assert total == Decimal("61575183.24")
+    assert int(scalar(con, "SELECT count(*) FROM goc_vendor_spellings")) == 7038
+    groups = con.execute("SELECT spelling FROM goc_vendor_spellings WHERE group_name = 'OPENTEXT'").fetchall()
+    assert ("MICRO FOCUS",) in groups and ("OPEN TEXT",) in groups
 
 
 def test_a_file_with_the_exact_published_header_is_recognised(

@@ -7,7 +7,11 @@
   older `aboriginal_business*` spellings of `indigenous_business*`, and `NA` for an empty value;
 - `goc_vendor_totals`: that project's totals per normalised vendor and fiscal year (`d_vendor_name`,
   `d_fiscal_year`, `total`, `total_constant_2019_dollars`), amendments counted once and spread over the
-  years a contract runs by its method.
+  years a contract runs by its method;
+- `goc_vendor_spellings`: that project's vendor normalisation (`parent_company`, `company_name`): which raw
+  spellings each normalised vendor name of the totals groups together. A group may hold a business the
+  firm bought later (MICRO FOCUS under OPENTEXT), so the scoring checks every spelling of a group against
+  the registry's dated ownership before it puts a year's total on a firm (`scoring.federal`).
 
 Contract rows are not to be added up per vendor: an amendment is reported as a row of its own carrying the
 contract's whole value so far. The totals are what counts per vendor and year.
@@ -262,4 +266,24 @@ VENDOR_TOTALS = Kind(
     known_columns=("d_vendor_name", "d_fiscal_year", "total", "total_constant_2019_dollars"),
 )
 
-KINDS: tuple[Kind, ...] = (CONTRACTS, CONTRACTS_PROCESSED, VENDOR_TOTALS)
+_GROUP, _SPELLING = text("parent_company"), text("company_name")
+VENDOR_SPELLINGS = Kind(
+    name="goc_vendor_spellings",
+    description="GoC-Spending vendor normalisation: raw spellings per normalised vendor (parent_company, company_name)",
+    table="goc_vendor_spellings",
+    key="spelling_key",
+    required=(("parent_company",), ("company_name",)),
+    fields=(
+        ("spelling_key", f"{_GROUP} || '|' || {_SPELLING}"),
+        ("group_name", _GROUP),
+        ("spelling", _SPELLING),
+    ),
+    checks=(
+        (f"{_GROUP} IS NULL", literal("missing parent_company")),
+        (f"{_SPELLING} IS NULL", literal("missing company_name")),
+    ),
+    meta=GOC_SPENDING_META,
+    known_columns=("parent_company", "company_name"),
+)
+
+KINDS: tuple[Kind, ...] = (CONTRACTS, CONTRACTS_PROCESSED, VENDOR_TOTALS, VENDOR_SPELLINGS)
