@@ -231,6 +231,13 @@ class Contribution(BaseModel):
         "their sum"
     )
     description: str | None = Field(description="the record's own description, or the document's summary")
+    ecl_item: str | None = Field(
+        default=None,
+        description="the Export Control List item the goods suggest (indicative, see GET /v1/export-controls), "
+        "e.g. 2-6; null when none applies",
+    )
+    wassenaar_item: str | None = Field(default=None, description="the parallel Wassenaar Arrangement item, e.g. ML6")
+    ecl_label: str | None = Field(default=None, description="what that Export Control List item covers")
 
 
 class Evidence(BaseModel):
@@ -295,6 +302,47 @@ class OttawaContract(BaseModel):
     dataset_url: str = Field(description="the open.canada.ca dataset the records come from")
 
 
+class ExportControlEntry(BaseModel):
+    """One firm and one ECL item: the records whose goods suggest that item, rolled up to the Canadian parent."""
+
+    firm_id: str = Field(description="the Canadian firm that supplied the goods", examples=["roshel"])
+    firm_name: str | None = Field(description="its name", examples=["Roshel"])
+    ecl_group: str = Field(description="1 (Dual-Use List) or 2 (Munitions List)", examples=["2"])
+    ecl_item: str = Field(description="the item of A Guide to Canada's Export Control List", examples=["2-6"])
+    wassenaar_item: str = Field(description="the parallel Wassenaar Arrangement item", examples=["ML6"])
+    ecl_label: str = Field(
+        description="what the Export Control List item covers",
+        examples=["Ground vehicles and components (armoured vehicles)"],
+    )
+    amount: float = Field(
+        description="U.S. dollars: the firm's share of the net obligations of the awards listed", examples=[7234926.2]
+    )
+    award_keys: list[str] = Field(
+        description="USAspending award keys with positive net obligations",
+        examples=[["CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"]],
+    )
+    award_urls: list[str] = Field(description="the USAspending page of each award, in the same order")
+    documents: list[str] = Field(description="URLs of documents (news, filings) that place the firm here")
+    first_date: date | None = Field(description="the earliest record", examples=["2025-11-28"])
+    last_date: date | None = Field(description="the latest record", examples=["2026-08-10"])
+    agency_codes: list[str] = Field(description="USAspending codes of the agencies that bought", examples=[["7012"]])
+    agencies: list[str] = Field(
+        description="the agencies that bought, by name", examples=[["U.S. Immigration and Customs Enforcement"]]
+    )
+    via_firm_ids: list[str] = Field(description="the registry firms (often U.S. subsidiaries) the records matched")
+    records: int = Field(description="transactions, awards, subawards and documents counted")
+    rule_ids: list[str] = Field(description="the rules of export_control_rules.csv that placed the records")
+    made_in_canada: bool | None = Field(
+        description="whether cited documents report the goods as made in Canada: true or false only when every "
+        "document that says where they were made agrees; null when none says (never guessed)",
+        examples=[False],
+    )
+    reported_origins: list[str] = Field(
+        description="where the documents say the goods were made (ISO 3166 alpha-3)", examples=[["USA"]]
+    )
+    origin_sources: list[str] = Field(description="the documents that say where the goods were made")
+
+
 class FirmProfile(BaseModel):
     firm: dict[str, Any] = Field(description="the registry entry (or a discovered Canadian recipient)")
     score: FirmSummary | None = Field(description="the firm's score and totals; null when it is not scored")
@@ -317,6 +365,11 @@ class FirmProfile(BaseModel):
     overrides: list[OverrideInfo] = Field(default_factory=list, description="analysts' match decisions")
     ottawa_contracts: list[OttawaContract] = Field(
         default_factory=list, description="Government of Canada contracts by fiscal year, in CAD (GoC-Spending totals)"
+    )
+    export_controls: list[ExportControlEntry] = Field(
+        default_factory=list,
+        description="the Export Control List items the goods the firm supplied suggest, as GET /v1/export-controls "
+        "lists them, most dollars first",
     )
     snapshot: Snapshot = Field(description="the data the profile was computed from")
 

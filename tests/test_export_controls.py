@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from scoring import load_methodology, score
 from scoring.export_controls import INPUTS, export_control_items
 from scoring.methodology import METHODOLOGY_DIR, MethodologyError
-from service.queries.export_controls import ExportControlEntry
+from service.models import ExportControlEntry
 from service.routers.export_controls import _csv
 from tests.builders import frames as _frames
 from tests.builders import tx
@@ -343,3 +343,27 @@ def test_it_needs_the_read_scope_like_the_firm_list(db: Path) -> None:
         _, screener = state.create_key("procurement", ["screen"], 1000, 1000)
         assert locked.get("/v1/export-controls", headers={"Authorization": f"Bearer {reader}"}).status_code == 200
         assert locked.get("/v1/export-controls", headers={"Authorization": f"Bearer {screener}"}).status_code == 403
+
+
+def test_the_profile_shows_the_items_and_each_contribution_its_own(client: TestClient) -> None:
+    profile = client.get("/v1/firms/roshel").json()
+    [entry] = [e for e in profile["export_controls"] if e["ecl_item"] == "2-6"]
+    listed = _entry(client.get("/v1/export-controls").json(), "roshel", "2-6")
+    assert entry == listed  # the profile lists what GET /v1/export-controls lists
+    award = [c for c in profile["contributions"] if c["award_key"] == ROSHEL_AWARD]
+    assert award and all((c["ecl_item"], c["wassenaar_item"]) == ("2-6", "ML6") for c in award)
+    assert all(c["ecl_label"] for c in award)
+    cgi = client.get("/v1/firms/cgi").json()
+    assert all(c["ecl_item"] is None for c in cgi["contributions"] if c["category"] == "it_software")
+
+
+def test_the_firm_page_and_the_vendor_check_show_the_item(client: TestClient) -> None:
+    from tests.test_pages import check, page
+
+    for words in (page(client.get("/firms/roshel")).words, check(client, name="Roshel")[1].words):
+        assert "Goods on Canada's Export Control List" in words
+        assert "2-6 (ML6)" in words and ROSHEL_AWARD in words and "reported made elsewhere" in words
+    assert "Marchandises de la Liste des marchandises d'exportation contrôlée" in (
+        page(client.get("/firms/roshel?lang=fr")).words
+    )
+    assert "Export Control List" not in page(client.get("/firms/cgi")).words

@@ -182,3 +182,13 @@ def test_the_command_prints_the_exposed_firms_with_their_cad_totals(
     assert "rbc" not in out and "ROYAL BANK" not in out
     assert main(["--db", str(db), "federal-contracts", "--fiscal-year", "2020-2021"]) == 0
     assert "CAD 52,113,009.51 in 1 vendor-years" in capsys.readouterr().out
+
+
+def test_the_firm_page_and_the_vendor_check_show_ottawas_contracts_in_cad(client: TestClient) -> None:
+    from tests.test_pages import check, page
+
+    for words in (page(client.get("/firms/cgi")).words, check(client, name="CGI Inc.")[1].words):
+        assert "Government of Canada contracts" in words
+        assert "2021-2022 CA$61,575,183 CGI" in words and "never added to the U.S. dollars" in words
+    assert "61\u202f575\u202f183\u00a0$\u00a0CA" in page(client.get("/firms/cgi?lang=fr")).words
+    assert "Government of Canada contracts" not in page(client.get("/firms/roshel")).words

@@ -368,6 +368,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Contrats et ententes documentées, les plus importants d'abord ({shown} sur {total})",
     ),
     "profile.evidence": ("Evidence", "Preuves"),
+    # --- export controls and Ottawa's own contracts ---
+    "ecl.heading": (
+        "Goods on Canada's Export Control List",
+        "Marchandises de la Liste des marchandises d'exportation contrôlée",
+    ),
+    "ecl.indicative": (
+        "Indicative: the goods' description suggests the item; a permit decision rests on the exact specification.",
+        "Indicatif : la description des marchandises évoque l'article; une décision de licence dépend de la "
+        "spécification exacte.",
+    ),
+    "ecl.origin.yes": ("reported made in Canada", "fabriquées au Canada selon les documents"),
+    "ecl.origin.no": ("reported made elsewhere", "fabriquées ailleurs selon les documents"),
+    "ecl.origin.unknown": ("not reported", "non précisé"),
+    "col.ecl_item": ("ECL item (Wassenaar)", "Article LMEC (Wassenaar)"),
+    "col.ecl_label": ("What the item covers", "Ce que couvre l'article"),
+    "col.dates": ("First and last record", "Premier et dernier dossier"),
+    "col.made_in_canada": ("Where made", "Lieu de fabrication"),
+    "ottawa.heading": ("Government of Canada contracts", "Contrats du gouvernement du Canada"),
+    "ottawa.note": (
+        "Canadian dollars, per fiscal year (April to March), as GoC-Spending totals the Proactive Disclosure of "
+        "Contracts; never added to the U.S. dollars above.",
+        "Dollars canadiens, par exercice (avril à mars), selon les totaux de GoC-Spending tirés de la divulgation "
+        "proactive des contrats; jamais ajoutés aux dollars américains ci-dessus.",
+    ),
+    "ottawa.line": ("line {line}", "ligne {line}"),
+    "col.fiscal_year": ("Fiscal year", "Exercice"),
+    "col.cad": ("Canadian dollars", "Dollars canadiens"),
+    "col.vendor_goc": ("Vendor as Ottawa spells it", "Fournisseur tel qu'Ottawa l'écrit"),
     "profile.overrides": ("Analysts' decisions", "Décisions des analystes"),
     "profile.override": (
         "{decision} “{value}” ({scheme}), by {by} on {at}: {reason}",
@@ -475,6 +503,11 @@ class Messages:
         """U.S. dollars, whole: US$7,234,926 or 7 234 926 $ US."""
         value = self.number(round(amount or 0.0))
         return f"{value}\u00a0$\u00a0US" if self.language == "fr" else f"US${value}"
+
+    def money_cad(self, amount: float | None) -> str:
+        """Canadian dollars, whole: CA$61,575,183 or 61 575 183 $ CA."""
+        value = self.number(round(amount or 0.0))
+        return f"{value}\u00a0$\u00a0CA" if self.language == "fr" else f"CA${value}"
 
     def money_round(self, amount: float) -> str:
         """A threshold in words, three significant figures: US$31,600, US$1 million, 100 millions $ US."""

@@ -21,7 +21,9 @@ from service.models import (
     Breakdown,
     Contribution,
     Evidence,
+    ExportControlEntry,
     FirmSummary,
+    OttawaContract,
     ScreeningResponse,
     ScreenItem,
     ScreenPolicy,
@@ -54,6 +56,13 @@ class CheckDetails(BaseModel):
     contributions: list[Contribution]
     agencies: dict[str, AgencyLabel] = Field(description="every agency code the record names, with its name")
     coverage_agencies: list[str] = Field(description="codes of the agencies the loaded records come from")
+    # Defaults: a record saved before these were shown still loads.
+    export_controls: list[ExportControlEntry] = Field(
+        default_factory=list, description="the Export Control List items the firm's goods suggest"
+    )
+    ottawa_contracts: list[OttawaContract] = Field(
+        default_factory=list, description="the firm's Government of Canada contracts by fiscal year, CAD"
+    )
 
 
 class CheckRecord(ScreeningResponse):
@@ -126,6 +135,8 @@ def run_check(
             contributions=contributions,
             agencies={code: labels[code] for code in named if code and code in labels},
             coverage_agencies=coverage_agencies,
+            export_controls=profile.export_controls if profile else [],
+            ottawa_contracts=profile.ottawa_contracts if profile else [],
         ),
     )
 

@@ -4,13 +4,10 @@ were reportedly made. Returns models; raises data-layer errors, never HTTP ones.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
-
 from service.db import Cursor
-from service.models import Snapshot
+from service.models import ExportControlEntry, Snapshot
 
 PERMALINK = "https://www.usaspending.gov/award/{}/"
 CANADA = "CAN"
@@ -18,47 +15,6 @@ INDICATIVE = (
     "Indicative: the goods' description suggests this ECL item; a permit decision rests on the exact "
     "specification. Most Group 2 items need no Canadian permit for export to the United States."
 )
-
-
-class ExportControlEntry(BaseModel):
-    """One firm and one ECL item: the records whose goods suggest that item, rolled up to the Canadian parent."""
-
-    firm_id: str = Field(description="the Canadian firm that supplied the goods", examples=["roshel"])
-    firm_name: str | None = Field(description="its name", examples=["Roshel"])
-    ecl_group: str = Field(description="1 (Dual-Use List) or 2 (Munitions List)", examples=["2"])
-    ecl_item: str = Field(description="the item of A Guide to Canada's Export Control List", examples=["2-6"])
-    wassenaar_item: str = Field(description="the parallel Wassenaar Arrangement item", examples=["ML6"])
-    ecl_label: str = Field(
-        description="what the Export Control List item covers",
-        examples=["Ground vehicles and components (armoured vehicles)"],
-    )
-    amount: float = Field(
-        description="U.S. dollars: the firm's share of the net obligations of the awards listed", examples=[7234926.2]
-    )
-    award_keys: list[str] = Field(
-        description="USAspending award keys with positive net obligations",
-        examples=[["CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"]],
-    )
-    award_urls: list[str] = Field(description="the USAspending page of each award, in the same order")
-    documents: list[str] = Field(description="URLs of documents (news, filings) that place the firm here")
-    first_date: date | None = Field(description="the earliest record", examples=["2025-11-28"])
-    last_date: date | None = Field(description="the latest record", examples=["2026-08-10"])
-    agency_codes: list[str] = Field(description="USAspending codes of the agencies that bought", examples=[["7012"]])
-    agencies: list[str] = Field(
-        description="the agencies that bought, by name", examples=[["U.S. Immigration and Customs Enforcement"]]
-    )
-    via_firm_ids: list[str] = Field(description="the registry firms (often U.S. subsidiaries) the records matched")
-    records: int = Field(description="transactions, awards, subawards and documents counted")
-    rule_ids: list[str] = Field(description="the rules of export_control_rules.csv that placed the records")
-    made_in_canada: bool | None = Field(
-        description="whether cited documents report the goods as made in Canada: true or false only when every "
-        "document that says where they were made agrees; null when none says (never guessed)",
-        examples=[False],
-    )
-    reported_origins: list[str] = Field(
-        description="where the documents say the goods were made (ISO 3166 alpha-3)", examples=[["USA"]]
-    )
-    origin_sources: list[str] = Field(description="the documents that say where the goods were made")
 
 
 _ENTRIES = """

@@ -13,6 +13,7 @@ from service.models import (
     Breakdown,
     Contribution,
     Evidence,
+    ExportControlEntry,
     FirmProfile,
     FirmSummary,
     Identifier,
@@ -20,7 +21,7 @@ from service.models import (
     Snapshot,
     Subsidiary,
 )
-from service.queries import federal
+from service.queries import export_controls, federal
 from service.queries.firms import SUMMARY_COLUMNS, top_awards
 
 # The columns of a contribution as the API shows it.
@@ -29,7 +30,8 @@ CONTRIBUTION_COLUMNS = """
     matched_value, match_confidence, recipient_name, agency_code, category, category_source, link_date, is_direct,
     CAST(amount AS DOUBLE) AS amount, CAST(share_amount AS DOUBLE) AS share_amount,
     CAST(weighted_amount AS DOUBLE) AS weighted_amount, category_severity, agency_weight, recency_weight,
-    evidence_confidence, ownership_share, channel_weight, contribution, description
+    evidence_confidence, ownership_share, channel_weight, contribution, description, ecl_item, wassenaar_item,
+    ecl_label
 """
 # Every (root, descendant) of the ownership graph, each subsidiary once per path, cycles cut.
 OWNERSHIP_TREE = """
@@ -152,6 +154,9 @@ def all_profiles(cur: Cursor, snapshot: Snapshot, top_n: int) -> dict[str, FirmP
         )
     )
     ottawa = federal.ottawa_contracts_by_firm(cur, snapshot)
+    controlled: dict[str, list[ExportControlEntry]] = {}
+    for entry in export_controls.export_controls(cur, snapshot):
+        controlled.setdefault(entry.firm_id, []).append(entry)
     built: dict[str, FirmProfile] = {}
     for firm_id in sorted(set(firms) | set(scores)):
         score_row = scores.get(firm_id)
@@ -176,6 +181,7 @@ def all_profiles(cur: Cursor, snapshot: Snapshot, top_n: int) -> dict[str, FirmP
         built[firm_id] = FirmProfile(
             overrides=[OverrideInfo(**r) for r in overrides.get(firm_id, [])],
             ottawa_contracts=ottawa.get(firm_id, []),
+            export_controls=controlled.get(firm_id, []),
             firm=dict(firm),
             score=summary,
             revenue=revenue,

@@ -12,9 +12,8 @@ from fastapi import APIRouter, Header, Query, Response
 from service import exports
 from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access, csv_alternative, problem_doc
 from service.errors import ApiError
-from service.models import ListOf
+from service.models import ExportControlEntry, ListOf
 from service.queries import export_controls as queries
-from service.queries.export_controls import ExportControlEntry
 
 router = APIRouter(tags=["export controls"], dependencies=[access("read")], responses=ACCESS_DENIALS)
 
