@@ -160,7 +160,7 @@ def _write_federal(con: duckdb.DuckDBPyConnection, result: ScoreResult, as_of: d
             INSERT INTO federal_contract_links
             SELECT ?, ?, firm_id, via_firm_id, ownership_path, ownership_share, record, record_key, vendor_name,
                    fiscal_year, record_date, department, department_name, value_cad, value_constant_2019_cad,
-                   matched_by, matched_value, match_confidence, source_id, source_line
+                   matched_by, matched_value, match_confidence, source_id, source_line, unverified_spellings
             FROM _federal_links
             """,
             [as_of, methodology_version],

@@ -553,7 +553,8 @@ CREATE TABLE IF NOT EXISTS federal_contract_links (
     matched_value       VARCHAR,
     match_confidence    DOUBLE,
     source_id           INTEGER NOT NULL,
-    source_line         BIGINT
+    source_line         BIGINT,
+    unverified_spellings VARCHAR[]          -- spellings of a total's GoC-Spending group the registry puts on no firm
 );
 
 -- Government of Canada vendor names that resemble a registry firm but were not put on it: for an analyst, who

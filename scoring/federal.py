@@ -66,6 +66,8 @@ LINK_SCHEMA: dict[str, Any] = {
     "ownership_share": pl.Float64,
     **{k: v for k, v in RECORD_SCHEMA.items() if k != "period_start"},
     **{k: v for k, v in MATCH_SCHEMA.items() if k != "firm_id"},
+    # The spellings of a total's GoC-Spending group that the registry puts on no firm: shown, not confirmed.
+    "unverified_spellings": pl.List(pl.String),
 }
 CANDIDATE_SCHEMA: dict[str, Any] = {
     "rank": pl.UInt32,
@@ -243,7 +245,12 @@ def roll_up(matched: pl.LazyFrame, rollup: pl.LazyFrame) -> pl.LazyFrame:
             "via_firm_id",
             pl.col("path").alias("ownership_path"),
             "ownership_share",
-            *[c for c in LINK_SCHEMA if c not in ("firm_id", "via_firm_id", "ownership_path", "ownership_share")],
+            *[
+                c
+                for c in LINK_SCHEMA
+                if c not in ("firm_id", "via_firm_id", "ownership_path", "ownership_share", "unverified_spellings")
+            ],
+            pl.lit([], dtype=pl.List(pl.String)).alias("unverified_spellings"),
         )
         .select([pl.col(c).cast(t) for c, t in LINK_SCHEMA.items()])
         .sort(["firm_id", "record", "fiscal_year", "vendor_name", "record_key"])
@@ -296,10 +303,34 @@ def _parents_throughout(frame: pl.DataFrame, firm: str, rollup: pl.LazyFrame) ->
     return frame.join(paths, on=firm, how="inner").filter(_held_throughout()).drop("valid_from", "valid_to")
 
 
-def spelling_group_reviews(
-    matched: pl.DataFrame, spellings: pl.DataFrame | None, resolver: VendorResolver, rollup: pl.LazyFrame
-) -> pl.DataFrame:
+UNVERIFIED_SCHEMA: dict[str, Any] = {"record_key": pl.String, "unverified_spellings": pl.List(pl.String)}
+
+
+def unverified_spellings(members: pl.DataFrame) -> pl.DataFrame:
+    """(record_key, unverified_spellings): the spellings of each total's group the registry puts on no firm,
+    so that a reader sees what GoC-Spending's grouping adds that nothing here confirms."""
+    if members.is_empty():
+        return pl.DataFrame(schema=UNVERIFIED_SCHEMA)
+    open_members = members.filter(pl.col("member_firm").is_null() & pl.col("matched_by").ne_missing("override:is_not"))
+    return open_members.group_by("record_key").agg(pl.col("spelling").unique().sort().alias("unverified_spellings"))
+
+
+def group_members(matched: pl.DataFrame, spellings: pl.DataFrame, resolver: VendorResolver) -> pl.DataFrame:
+    """Each vendor total put on a firm, once per spelling of its group, with the firm the spelling resolves to."""
+    totals = matched.filter((pl.col("record") == VENDOR_TOTAL) & pl.col("firm_id").is_not_null())
+    years = totals.select("record_key", "vendor_name", "fiscal_year", "period_start", "record_date", "firm_id")
+    members = years.rename({"vendor_name": "group_name", "firm_id": "group_firm"}).join(
+        spellings.select("group_name", "spelling").unique(), on="group_name", how="inner"
+    )
+    resolved = resolver.resolve(members["spelling"]).select(
+        pl.col("vendor_name").alias("spelling"), pl.col("firm_id").alias("member_firm"), "matched_by"
+    )
+    return members.join(resolved, on="spelling", how="left").sort("record_key", "spelling")
+
+
+def spelling_group_reviews(matched: pl.DataFrame, members: pl.DataFrame | None, rollup: pl.LazyFrame) -> pl.DataFrame:
     """The vendor totals put on a firm that cannot be shown to be the firm's alone: (`record_key`, `_reason`).
+    `members` is `group_members`, None when no spelling groups are loaded.
 
     - no spelling groups loaded: the total cannot be checked;
     - a spelling of the total's group is put by the registry on a business the firm's Canadian parent did not
@@ -310,7 +341,7 @@ def spelling_group_reviews(
     reviews = pl.DataFrame(schema={"record_key": pl.String, "_reason": pl.String})
     if totals.is_empty():
         return reviews
-    if spellings is None or spellings.is_empty():
+    if members is None:
         return totals.select(
             "record_key",
             pl.format(
@@ -321,14 +352,6 @@ def spelling_group_reviews(
                 pl.col("firm_id"),
             ).alias("_reason"),
         )
-    years = totals.select("record_key", "vendor_name", "fiscal_year", "period_start", "record_date", "firm_id")
-    members = years.rename({"vendor_name": "group_name", "firm_id": "group_firm"}).join(
-        spellings.select("group_name", "spelling").unique(), on="group_name", how="inner"
-    )
-    resolved = resolver.resolve(members["spelling"]).select(
-        pl.col("vendor_name").alias("spelling"), pl.col("firm_id").alias("member_firm"), "matched_by"
-    )
-    members = members.join(resolved, on="spelling", how="left")
     group_parents = _parents_throughout(
         members.select("record_key", "group_firm", "period_start", "record_date").unique(), "group_firm", rollup
     )
@@ -415,8 +438,21 @@ def federal_contracts(
     resolver = VendorResolver(firms, aliases, matcher, overrides)
     matched = match_federal_vendors(records, firms, aliases, resolver=resolver).collect()
     groups = spellings.collect() if spellings is not None else None
-    held_back = spelling_group_reviews(matched, groups, resolver, rollup)
-    links = roll_up(matched.join(held_back, on="record_key", how="anti").lazy(), rollup).collect()
+    members = group_members(matched, groups, resolver) if groups is not None and not groups.is_empty() else None
+    held_back = spelling_group_reviews(matched, members, rollup)
+    links = (
+        roll_up(matched.join(held_back, on="record_key", how="anti").lazy(), rollup)
+        .drop("unverified_spellings")
+        .join(
+            unverified_spellings(members if members is not None else pl.DataFrame()).lazy(),
+            on="record_key",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.col("unverified_spellings").fill_null([]))
+        .select(list(LINK_SCHEMA))
+        .collect()
+    )
     reviewed = matched.join(held_back, on="record_key", how="inner").with_columns(
         pl.col("firm_id").alias("suggested_firm_id")
     )

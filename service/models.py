@@ -300,6 +300,12 @@ class OttawaContract(BaseModel):
     source_line: int | None = Field(description="its line in that file")
     source_url: str | None = Field(description="who published the file (the GoC-Spending repository)")
     dataset_url: str = Field(description="the open.canada.ca dataset the records come from")
+    unverified_spellings: list[str] = Field(
+        default_factory=list,
+        description="for a vendor total: the spellings GoC-Spending groups under the vendor name that the registry "
+        "puts on no firm (shown as that project's claim, not confirmed here); spellings the registry puts on another "
+        "business that year hold the total back instead (GET /v1/federal-contracts/candidates)",
+    )
 
 
 class ExportControlEntry(BaseModel):
@@ -798,6 +804,12 @@ class FederalContract(BaseModel):
     source_publisher: str | None = Field(description="who published the file")
     source_url: str | None = Field(description="the file's publisher: open.canada.ca, or the GoC-Spending repository")
     dataset_url: str = Field(description="the open.canada.ca dataset every record comes from")
+    unverified_spellings: list[str] = Field(
+        default_factory=list,
+        description="for a vendor total: the spellings GoC-Spending groups under the vendor name that the registry "
+        "puts on no firm (shown as that project's claim, not confirmed here); spellings the registry puts on another "
+        "business that year hold the total back instead (GET /v1/federal-contracts/candidates)",
+    )
 
 
 class FederalVendorCandidate(BaseModel):

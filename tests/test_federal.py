@@ -292,6 +292,7 @@ def test_a_group_of_the_firms_own_spellings_is_attributed() -> None:
     )
     assert links.select("firm_id", "value_cad").rows() == [("cgi", Decimal("61575183.24"))]
     assert queue.is_empty()
+    assert links["unverified_spellings"].to_list() == [["CGI INFO SYSTEMS"]]  # the registry puts it on no firm
 
 
 def test_without_the_spelling_groups_no_total_is_attributed() -> None:

@@ -56,6 +56,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             ["CGI", "CGI GROUP"],
             ["CGI", "CONSEILLERS EN GESTION ET INFORMATIQUE CGI"],
+            ["CGI", "CGI PAYROLL SERVICES CENTRE"],  # a spelling the registry puts on no firm: shown, unconfirmed
             ["TELUS", "TELUS COMMUNICATIONS"],
         ],
     )
@@ -190,5 +191,6 @@ def test_the_firm_page_and_the_vendor_check_show_ottawas_contracts_in_cad(client
     for words in (page(client.get("/firms/cgi")).words, check(client, name="CGI Inc.")[1].words):
         assert "Government of Canada contracts" in words
         assert "2021-2022 CA$61,575,183 CGI" in words and "never added to the U.S. dollars" in words
+        assert "registry does not confirm as this company: CGI PAYROLL SERVICES CENTRE" in words
     assert "61\u202f575\u202f183\u00a0$\u00a0CA" in page(client.get("/firms/cgi?lang=fr")).words
     assert "Government of Canada contracts" not in page(client.get("/firms/roshel")).words

@@ -80,6 +80,11 @@ def test_exposed_firms_with_federal_contracts_are_served_with_the_files_sums(ser
     cgi = {r["fiscal_year"]: r["value_cad"] for r in by_firm["cgi"] if r["vendor_name"] == "CGI"}
     assert cgi["2021-2022"] == 61_575_183.24
     assert {r["vendor_name"] for r in by_firm["gardaworld"]} == {"GARDA SECURITY GROUP"}
+    # What GoC-Spending groups under CGI that the registry does not confirm is shown with each total.
+    assert all("CONSEILLERS EN GESTION ET INFORMATIQUE" in r["unverified_spellings"] for r in by_firm["cgi"])
+    assert all("CGI GROUP" not in r["unverified_spellings"] for r in by_firm["cgi"])  # an alias: confirmed
+    csv_export = served.get("/v1/federal-contracts", params={"format": "csv", "firm_id": "cgi"})
+    assert csv_export.status_code == 200 and "CONSEILLERS EN GESTION ET INFORMATIQUE" in csv_export.text
 
 
 def test_a_total_grouping_a_business_the_firm_did_not_yet_own_is_held_back(served: TestClient) -> None:

@@ -393,6 +393,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "proactive des contrats; jamais ajoutés aux dollars américains ci-dessus.",
     ),
     "ottawa.line": ("line {line}", "ligne {line}"),
+    "ottawa.unconfirmed": (
+        "GoC-Spending's totals also group these spellings, which the registry does not confirm as this "
+        "company: {names}",
+        "Les totaux de GoC-Spending regroupent aussi ces graphies, que le registre ne confirme pas pour cette "
+        "entreprise : {names}",
+    ),
     "col.fiscal_year": ("Fiscal year", "Exercice"),
     "col.cad": ("Canadian dollars", "Dollars canadiens"),
     "col.vendor_goc": ("Vendor as Ottawa spells it", "Fournisseur tel qu'Ottawa l'écrit"),

@@ -20,7 +20,7 @@ _COLUMNS = """
     CAST(l.value_cad AS DOUBLE) AS value_cad, CAST(l.value_constant_2019_cad AS DOUBLE) AS value_constant_2019_cad,
     l.vendor_name, l.via_firm_id, l.ownership_share, l.matched_by, l.matched_value, l.match_confidence,
     src.file_name AS source_file, l.source_line, src.publisher AS source_publisher, src.source_url,
-    CAST(? AS VARCHAR) AS dataset_url
+    CAST(? AS VARCHAR) AS dataset_url, coalesce(l.unverified_spellings, []) AS unverified_spellings
 """
 # Firms in score order; a firm's vendor totals before its contract rows, by fiscal year, largest first.
 _ORDER = "s.score DESC, l.firm_id, l.record = 'contract', l.fiscal_year, l.value_cad DESC, l.record_key"
@@ -92,7 +92,12 @@ def federal_contracts_batches(cur: Cursor, snapshot: Snapshot, filters: FederalF
     selection, params = _selection(snapshot, filters)
     if snapshot.as_of is None:
         selection += " AND false"
-    return cur.batches(f"SELECT {_COLUMNS} {selection} ORDER BY {_ORDER}", [DATASET_URL, *params])
+    # A CSV cell holds text: the list of spellings joined with "; ".
+    return cur.batches(
+        f"SELECT * REPLACE (array_to_string(unverified_spellings, '; ') AS unverified_spellings) "
+        f"FROM (SELECT {_COLUMNS} {selection} ORDER BY {_ORDER})",
+        [DATASET_URL, *params],
+    )
 
 
 def exposed_firms_with_ottawa_totals(
@@ -122,7 +127,7 @@ def ottawa_contracts_by_firm(cur: Cursor, snapshot: Snapshot) -> dict[str, list[
         SELECT l.firm_id, l.fiscal_year, CAST(l.value_cad AS DOUBLE) AS total_cad,
                CAST(l.value_constant_2019_cad AS DOUBLE) AS total_constant_2019_cad, l.vendor_name, l.via_firm_id,
                l.matched_by, src.file_name AS source_file, l.source_line, src.source_url,
-               CAST(? AS VARCHAR) AS dataset_url
+               CAST(? AS VARCHAR) AS dataset_url, coalesce(l.unverified_spellings, []) AS unverified_spellings
         FROM federal_contract_links l LEFT JOIN sources src ON src.source_id = l.source_id
         WHERE l.as_of = ? AND l.methodology_version = ? AND l.record = 'vendor_total'
         ORDER BY l.firm_id, l.fiscal_year, l.value_cad DESC, l.vendor_name
