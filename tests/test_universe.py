@@ -34,6 +34,11 @@ REGISTRY_PUBLIC_FIRMS = {
     "cpkc",
     "enbridge",
     "bmo",
+    "emera",
+    "cibc",
+    "cameco",
+    "tc-energy",
+    "intact",
 }
 
 
