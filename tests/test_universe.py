@@ -28,6 +28,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "cgi",
     "opentext",
     "cae",
+    "fortis",
+    "emera",
     "wsp",
     "stantec",
     "rbc",
