@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS firms (
     description      VARCHAR,
     source_url       VARCHAR NOT NULL,
     source_publisher VARCHAR,
+    name_matching    VARCHAR,  -- 'exact': only an exact name attributes (the name is also other businesses')
     row_hash         VARCHAR NOT NULL,
     source_id        INTEGER,
     source_line      BIGINT

@@ -203,7 +203,10 @@ class NameMatch:
 class NameMatcher:
     """Built once from (firm_id, name) pairs; matches thousands of names per second."""
 
-    def __init__(self, names: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, names: Iterable[tuple[str, str]], exact_only: Iterable[str] = ()) -> None:
+        """`exact_only`: firms whose names are also other businesses' ("FORTIS CONSTRUCTION" is not Fortis Inc.):
+        only an exact name attributes to them; a longer or respelt name is offered as a candidate, never taken."""
+        self.exact_only = frozenset(exact_only)
         pairs = [(firm_id, name) for firm_id, name in names if name]
         keys = normalize_names([name for _firm, name in pairs])
         claims: dict[str, set[str]] = defaultdict(set)
@@ -381,7 +384,7 @@ class NameMatcher:
             # The most specific registry name wins ("CGI FEDERAL" over "CGI" for "CGI FEDERAL SERVICES");
             # two firms equally plausible: attribute to neither.
             rivals = [c for c in ranked[1:] if c.confidence >= top.confidence]
-            if not rivals and not self._names_another_firm(top, ranked[1:]):
+            if not rivals and not self._names_another_firm(top, ranked[1:]) and top.firm_id not in self.exact_only:
                 return NameMatch(
                     query,
                     key,

@@ -13,6 +13,7 @@ from scoring.matching import NameMatcher
 from scoring.normalize import normalized_name_expr
 
 EXACT_NAME_CONFIDENCE = 0.97
+EXACT_NAMES_ONLY = "exact"  # firms.name_matching: only an exact (normalised) name attributes to the firm
 FOREIGN_OWNED_US = "FOREIGN-OWNED BUSINESS INCORPORATED IN THE U.S."
 FOREIGN_OWNED_ACCEPT = 0.85
 
@@ -33,7 +34,12 @@ NAME_RULES: tuple[tuple[str, str], ...] = (
 def registry_matcher(firms: pl.LazyFrame, aliases: pl.LazyFrame) -> NameMatcher:
     """The name matcher over every registry name and alias: the one the scoring attributes records with."""
     names = pl.concat([aliases.select("firm_id", pl.col("alias").alias("name")), firms.select("firm_id", "name")])
-    return NameMatcher(names.collect().iter_rows())
+    exact_only: list[str] = []
+    if "name_matching" in firms.collect_schema().names():
+        exact_only = (
+            firms.filter(pl.col("name_matching") == EXACT_NAMES_ONLY).select("firm_id").collect()["firm_id"].to_list()
+        )
+    return NameMatcher(names.collect().iter_rows(), exact_only=exact_only)
 
 
 def match_keys(firms: pl.LazyFrame, identifiers: pl.LazyFrame, aliases: pl.LazyFrame) -> pl.LazyFrame:

@@ -150,7 +150,9 @@ def _load_lookups(cur: Cursor, serving: ServingSnapshot) -> None:
     for firm_id, _name in rows:
         serving.aliases_of[str(firm_id)] = serving.aliases_of.get(str(firm_id), 0) + 1
     rows += [(entry.firm_id, entry.name) for entry in serving.firms.values() if entry.name]
-    serving.matcher = NameMatcher((str(firm_id), str(name)) for firm_id, name in rows)
+    serving.matcher = NameMatcher(
+        ((str(firm_id), str(name)) for firm_id, name in rows), exact_only=lookups.exact_name_firms(cur)
+    )
     for scheme, value, firm_id, decision in lookups.overrides(cur):
         if scheme == "name" and decision == "is":
             serving.name_overrides[value] = firm_id

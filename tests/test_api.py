@@ -334,6 +334,16 @@ def test_vendor_check_gives_match_verdict_and_three_strongest_evidence(client: T
     assert_problem(client.get("/v1/vendor-check", params={"uei": "short"}), 422)
 
 
+def test_a_firm_whose_name_others_share_is_found_only_by_its_exact_name(client: TestClient) -> None:
+    """Fortis Inc. takes exact names only (firms.csv name_matching): FORTIS CONSTRUCTION is a near miss to
+    review, never a clean bill or an exposure of Fortis's."""
+    exact = client.get("/v1/vendor-check", params={"name": "Fortis Inc."}).json()["result"]
+    assert exact["match"]["firm_id"] == "fortis" and exact["verdict"] == "pass"
+    other = client.get("/v1/vendor-check", params={"name": "FORTIS CONSTRUCTION INC"}).json()["result"]
+    assert other["match"] is None and other["verdict"] == "review"
+    assert [c["firm_id"] for c in other["candidates"]][:1] == ["fortis"]
+
+
 def test_the_review_queue_is_served_as_a_list(client: TestClient) -> None:
     response = client.get("/v1/candidates", params={"limit": 5})
     assert response.status_code == 200

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from bench.name_sets import AUDIT, GOC, audited_goc_spellings, goc_own_grouping, labelled_usaspending_names
@@ -11,12 +12,16 @@ from datasets.catalogue import BUNDLED_DATA
 from scoring.evaluation import evaluate_audited_sample, read_audit, read_vendor_normalization_lines, registry_from_csv
 from scoring.matching import ACCEPT, NameMatcher, is_ordinary_word
 from scoring.normalize import normalize_names
+from scoring.resolve import registry_matcher
 
 
 @pytest.fixture(scope="module")
 def registry() -> tuple[NameMatcher, dict[str, str]]:
-    pairs, parent_of = registry_from_csv(BUNDLED_DATA)
-    return NameMatcher(pairs), parent_of
+    """The matcher the scoring builds from the bundled registry (firms marked for exact names only included)."""
+    _pairs, parent_of = registry_from_csv(BUNDLED_DATA)
+    firms = pl.read_csv(BUNDLED_DATA / "firms.csv", infer_schema=False).lazy()
+    aliases = pl.read_csv(BUNDLED_DATA / "firm_aliases.csv", infer_schema=False).lazy()
+    return registry_matcher(firms, aliases), parent_of
 
 
 def test_usaspending_names_meet_the_targets(registry: tuple[NameMatcher, dict[str, str]]) -> None:
@@ -81,13 +86,19 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         # Vendors in the CBP/ICE files whose names open like a registry name: not TECO Energy, not Emera.
         "TECOLOTE RESEARCH, INC.",
         "EMERALD CITY MOVING & STORAGE LLC",
+        # Registry names that are also other businesses' (marked name_matching=exact in firms.csv).
+        "FORTIS CONSTRUCTION, INC.",
+        "FORTIS COLLEGE",
+        "TAMPA ELECTRIC SUPPLY CO",
+        "WEST TAMPA ELECTRIC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
     matcher, _ = registry
     match = matcher.match_many([name])[0]
     assert match.firm_id is None, (name, match)
-    assert all(c.confidence < ACCEPT for c in match.candidates)
+    # Below the bar, or a firm that takes exact names only (offered for review, never taken).
+    assert all(c.confidence < ACCEPT or c.firm_id in matcher.exact_only for c in match.candidates)
 
 
 def test_matches_say_why(registry: tuple[NameMatcher, dict[str, str]]) -> None:
@@ -164,3 +175,17 @@ def test_normalisation_of_glued_legal_forms_and_joint_ventures() -> None:
         "CALIAN DWP SOLUTIONS JV",
         "TEAM DALIAN JV",
     ]
+
+
+def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
+    """Fortis Inc. is not FORTIS CONSTRUCTION: a firm whose name other businesses share takes its exact names
+    only, and a longer or respelt one is offered for review, never taken."""
+    names = [("fortis", "Fortis Inc."), ("stantec", "Stantec Inc.")]
+    exact, longer, coined = NameMatcher(names, exact_only=["fortis"]).match_many(
+        ["FORTIS INC", "FORTIS CONSTRUCTION INC", "STANTEC CONSULTING"]
+    )
+    assert (exact.firm_id, exact.method) == ("fortis", "alias")
+    assert longer.firm_id is None and longer.candidates[0].firm_id == "fortis"
+    assert coined.firm_id == "stantec"
+    unmarked = NameMatcher(names).match_many(["FORTIS CONSTRUCTION INC"])[0]
+    assert unmarked.firm_id == "fortis"  # what the mark prevents

@@ -28,6 +28,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "cgi",
     "opentext",
     "cae",
+    "fortis",
     "wsp",
     "stantec",
     "rbc",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scoring.resolve import EXACT_NAMES_ONLY
 from service.db import Cursor
 from service.models import Snapshot
 
@@ -51,6 +52,14 @@ def identifiers(cur: Cursor) -> list[tuple[Any, ...]]:
 def names(cur: Cursor) -> list[tuple[Any, ...]]:
     """(firm_id, name) for every alias and registry name."""
     return cur.tuples("SELECT firm_id, alias FROM firm_aliases UNION SELECT firm_id, name FROM firms")
+
+
+def exact_name_firms(cur: Cursor) -> list[str]:
+    """The firms whose names are also other businesses': only an exact name finds them."""
+    return [
+        str(r[0])
+        for r in cur.tuples("SELECT firm_id FROM firms WHERE name_matching = ? ORDER BY 1", [EXACT_NAMES_ONLY])
+    ]
 
 
 def overrides(cur: Cursor) -> list[tuple[Any, ...]]:

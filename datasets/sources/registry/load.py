@@ -79,6 +79,7 @@ FIRMS = own_format(
         "description": text,
         "source_url": text,
         "source_publisher": text,
+        "name_matching": lower_text,
     },
     checks=(
         check_required("firm_id"),
@@ -89,6 +90,7 @@ FIRMS = own_format(
         check_required("name"),
         check_money("annual_revenue"),
         check_in("revenue_basis", ("actual", "estimated"), required=False),
+        check_in("name_matching", ("exact",), required=False),
         check_required("source_url"),
     ),
     meta=META,
