@@ -238,52 +238,62 @@ def _contracts_kind(processed: bool) -> Kind:
 CONTRACTS = _contracts_kind(processed=False)
 CONTRACTS_PROCESSED = _contracts_kind(processed=True)
 
-_VENDOR, _YEAR = text("d_vendor_name"), text("d_fiscal_year")
-VENDOR_TOTALS = Kind(
-    name="goc_vendor_totals",
-    description="GoC-Spending totals by vendor and fiscal year (d_vendor_name, d_fiscal_year, total, ...)",
-    table="goc_vendor_totals",
-    key="vendor_total_key",
-    required=(("d_vendor_name",), ("d_fiscal_year",), ("total",)),
-    fields=(
-        ("vendor_total_key", f"{_VENDOR} || '|' || {_YEAR}"),
-        ("vendor_name", _VENDOR),
+
+def _goc_spending_kind(
+    name: str,
+    description: str,
+    key: tuple[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    fields: tuple[tuple[str, str], ...],
+    checks: tuple[tuple[str, str], ...],
+    columns: tuple[str, ...],
+) -> Kind:
+    """One of GoC-Spending's own files: its table is named as the kind, its key the named columns joined by '|'."""
+    key_name, key_columns = key
+    return Kind(
+        name=name,
+        description=description,
+        table=name,
+        key=key_name,
+        required=tuple((column,) for column in required),
+        fields=((key_name, " || '|' || ".join(text(c) for c in key_columns)), *fields),
+        checks=tuple((f"{text(c)} IS NULL", literal(f"missing {c}")) for c in key_columns) + checks,
+        meta=GOC_SPENDING_META,
+        known_columns=columns,
+    )
+
+
+_YEAR = text("d_fiscal_year")
+VENDOR_TOTALS = _goc_spending_kind(
+    "goc_vendor_totals",
+    "GoC-Spending totals by vendor and fiscal year (d_vendor_name, d_fiscal_year, total, ...)",
+    ("vendor_total_key", ("d_vendor_name", "d_fiscal_year")),
+    ("d_vendor_name", "d_fiscal_year", "total"),
+    (
+        ("vendor_name", text("d_vendor_name")),
         ("fiscal_year", _YEAR),
         ("total_cad", cad_amount(text("total"))),
         ("total_constant_2019_cad", cad_amount(text("total_constant_2019_dollars"))),
     ),
-    checks=(
-        (f"{_VENDOR} IS NULL", literal("missing d_vendor_name")),
+    (
         (
-            f"({_YEAR} IS NULL OR {_fiscal_year_of(_YEAR)} IS NULL OR length({_YEAR}) <> 9)",
+            f"({_fiscal_year_of(_YEAR)} IS NULL OR length({_YEAR}) <> 9)",
             f"{literal('d_fiscal_year must be a fiscal year such as 2021-2022, got: ')} "
             f"|| coalesce({ident('d_fiscal_year')}, '')",
         ),
         check_cad_amount("total", text("total"), required=True),
         check_cad_amount("total_constant_2019_dollars", text("total_constant_2019_dollars")),
     ),
-    meta=GOC_SPENDING_META,
-    known_columns=("d_vendor_name", "d_fiscal_year", "total", "total_constant_2019_dollars"),
+    ("d_vendor_name", "d_fiscal_year", "total", "total_constant_2019_dollars"),
 )
-
-_GROUP, _SPELLING = text("parent_company"), text("company_name")
-VENDOR_SPELLINGS = Kind(
-    name="goc_vendor_spellings",
-    description="GoC-Spending vendor normalisation: raw spellings per normalised vendor (parent_company, company_name)",
-    table="goc_vendor_spellings",
-    key="spelling_key",
-    required=(("parent_company",), ("company_name",)),
-    fields=(
-        ("spelling_key", f"{_GROUP} || '|' || {_SPELLING}"),
-        ("group_name", _GROUP),
-        ("spelling", _SPELLING),
-    ),
-    checks=(
-        (f"{_GROUP} IS NULL", literal("missing parent_company")),
-        (f"{_SPELLING} IS NULL", literal("missing company_name")),
-    ),
-    meta=GOC_SPENDING_META,
-    known_columns=("parent_company", "company_name"),
+VENDOR_SPELLINGS = _goc_spending_kind(
+    "goc_vendor_spellings",
+    "GoC-Spending vendor normalisation: raw spellings per normalised vendor (parent_company, company_name)",
+    ("spelling_key", ("parent_company", "company_name")),
+    ("parent_company", "company_name"),
+    (("group_name", text("parent_company")), ("spelling", text("company_name"))),
+    (),
+    ("parent_company", "company_name"),
 )
 
 KINDS: tuple[Kind, ...] = (CONTRACTS, CONTRACTS_PROCESSED, VENDOR_TOTALS, VENDOR_SPELLINGS)
