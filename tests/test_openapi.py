@@ -18,9 +18,11 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from scoring.methodology import load_methodology
 from service.app import openapi_document
+from service.identifiers import INPUT_PATTERNS, VALIDATORS
 from service.settings import Settings
-from tests.conftest import build_store
+from tests.conftest import build_store, serve
 from tests.live_server import running_server
 
 CONTRACT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
@@ -146,6 +148,43 @@ def test_money_fields_name_their_currency() -> None:
     assert all("U.S. dollars" in description for description in money.values()), money
     revenue = schemas["FirmProfile"]["properties"]["revenue"]["description"]
     assert "percent of annual revenue" in revenue and "not a fraction" in revenue
+
+
+def parameter_schema(document: dict[str, Any], path: str, name: str) -> dict[str, Any]:
+    [parameter] = [p for p in document["paths"][path]["get"]["parameters"] if p["name"] == name]
+    schema: dict[str, Any] = parameter["schema"]
+    return schema
+
+
+def test_the_category_filter_lists_the_methodology_categories(db: Path) -> None:
+    """The contract's enum is the methodology's categories, and the server answers exactly those."""
+    categories = list(load_methodology().categories)
+    schema = parameter_schema(openapi_document(), "/v1/firms", "category")
+    [array] = [member for member in schema["anyOf"] if member.get("type") == "array"]
+    assert array["items"]["enum"] == categories and len(categories) > 10
+    with serve(db) as client:
+        for category in categories:
+            assert client.get("/v1/firms", params={"category": category}).status_code == 200, category
+        refused = client.get("/v1/firms", params={"category": "surveilance"})
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+
+
+def test_identifier_formats_are_patterns_where_refused_with_422_and_notes_on_screening_items(db: Path) -> None:
+    document = openapi_document()
+    for name in ("bn", "uei"):
+        assert parameter_schema(document, "/v1/vendor-check", name)["pattern"] == INPUT_PATTERNS[name]
+    items = document["components"]["schemas"]["ScreenItem"]["properties"]
+    for scheme in ("isin", "cusip", "lei", "bn", "uei", "cage"):
+        assert items[scheme]["x-pattern"] == INPUT_PATTERNS[scheme]
+        assert "pattern" not in json.dumps({k: v for k, v in items[scheme].items() if k != "x-pattern"})
+        assert VALIDATORS[scheme][1] in items[scheme]["description"]
+    with serve(db, anonymous_scopes="read,screen") as client:
+        assert client.get("/v1/vendor-check", params={"uei": "abcd-efgh-ijk1"}).status_code == 200
+        assert client.get("/v1/vendor-check", params={"uei": "abcd-efgh-ijk"}).status_code == 422
+        batch = client.post("/v1/screen", json={"items": [{"ref": "a", "isin": "CA88490370"}, {"name": "Roshel"}]})
+        assert batch.status_code == 200  # a malformed identifier is its item's error, never the batch's 422
+        first, second = batch.json()["data"]
+        assert first["error"] is not None and second["error"] is None
 
 
 OPERATIONS = [(method.upper(), path) for path, ops in openapi_document()["paths"].items() for method in ops]

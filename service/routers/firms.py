@@ -24,7 +24,7 @@ from service.deps import (
 )
 from service.errors import ApiError
 from service.live import Live
-from service.models import ContributionPage, FirmHistory, FirmList, FirmProfile, FirmSummary
+from service.models import CategoryName, ContributionPage, FirmHistory, FirmList, FirmProfile, FirmSummary
 from service.queries import firms, profiles
 from service.settings import Settings
 from service.snapshot import ServingSnapshot
@@ -110,7 +110,7 @@ async def list_firms(
         Query(max_length=10, description="agency codes or abbreviations with exposure (repeat): 7012, ICE, CBP, TSA"),
     ] = None,
     category: Annotated[
-        list[str] | None, Query(max_length=20, description="categories of GET /v1/methodology (repeat)")
+        list[CategoryName] | None, Query(max_length=20, description="categories of GET /v1/methodology (repeat)")
     ] = None,
     province: Annotated[
         list[str] | None, Query(max_length=13, description="provinces or territories (repeat): ON, QC, BC, ...")

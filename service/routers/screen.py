@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -28,6 +28,7 @@ from service.deps import (
 from service.errors import ApiError
 from service.evidence import strongest_evidence
 from service.holdings import read_holdings, screening_csv
+from service.identifiers import INPUT_PATTERNS, described
 from service.models import (
     Contribution,
     Evidence,
@@ -253,6 +254,14 @@ def get_screening(
     return Response(found[0], media_type="application/json", headers={"Vary": "Accept"})
 
 
+def _identifier_query(scheme: str, what: str) -> Any:
+    """An identifier query parameter: its format as the schema's pattern, since one not in it is refused with
+    422 (the server's own check, which also tests the check digit, gives the message)."""
+    return Query(
+        max_length=40, description=described(scheme, what), json_schema_extra={"pattern": INPUT_PATTERNS[scheme]}
+    )
+
+
 @router.get(
     "/v1/vendor-check",
     response_model=VendorCheck,
@@ -268,8 +277,8 @@ def vendor_check(
     serving: ServingDep,
     methodology: MethodologyDep,
     name: Annotated[str | None, Query(max_length=500, examples=["Roshel"])] = None,
-    bn: Annotated[str | None, Query(max_length=40, description="Canadian Business Number")] = None,
-    uei: Annotated[str | None, Query(max_length=40, description="SAM Unique Entity ID")] = None,
+    bn: Annotated[str | None, _identifier_query("bn", "Canadian Business Number")] = None,
+    uei: Annotated[str | None, _identifier_query("uei", "SAM Unique Entity ID")] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100, description="exclude above this score")] = None,
     max_tier: Annotated[Tier | None, Query(description="exclude above this tier (default: high)")] = None,
     agency: Annotated[list[str] | None, Query(max_length=50, description="only exposure to these agencies")] = None,
