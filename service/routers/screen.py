@@ -23,6 +23,7 @@ from service.deps import (
     StateDep,
     access,
     csv_alternative,
+    linked,
     problem_doc,
 )
 from service.errors import ApiError
@@ -101,12 +102,19 @@ async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenIt
     )
 
 
+def _screening_link(screening_id: str, description: str) -> dict[str, Any]:
+    return linked(description, "get", "/v1/screenings/{screening_id}", screening_id=screening_id)
+
+
 @router.post(
     "/v1/screen",
     response_model=ScreeningResponse,
     responses={
         **ACCESS_DENIALS,
-        200: csv_alternative("The screening (JSON), or as CSV when asked"),
+        200: {
+            **csv_alternative("The screening (JSON), or as CSV when asked"),
+            "links": {"screening": _screening_link("$response.body#/screening_id", "This screening, as kept")},
+        },
         400: problem_doc("The body claims to be JSON but is not"),
         413: problem_doc("More items than allowed, or a body over the size limit"),
         415: problem_doc("Body is neither JSON, CSV nor a multipart upload"),
@@ -202,7 +210,11 @@ def _visible_to(owner: str | None, key: ApiKey | None) -> bool:
 @router.get(
     "/v1/screenings",
     response_model=ScreeningList,
-    responses={**ACCESS_DENIALS},
+    responses={
+        **ACCESS_DENIALS,
+        200: {"links": {"screening": _screening_link("$response.body#/data/0/screening_id", "The newest screening")}},
+        422: problem_doc("A parameter is invalid"),
+    },
     summary="The caller's own screenings, newest first (an admin key sees every one)",
 )
 def list_screenings(
@@ -210,7 +222,7 @@ def list_screenings(
     store: StateDep,
     settings: SettingsDep,
     limit: Annotated[int | None, Query(ge=1, le=10_000, description="page size (capped by the server)")] = None,
-    offset: Annotated[int, Query(ge=0, description="screenings to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="screenings to skip")] = 0,
 ) -> ScreeningList:
     if key is None:
         raise AccessDenied(
@@ -234,6 +246,7 @@ def list_screenings(
         **ACCESS_DENIALS,
         200: csv_alternative("The screening as answered (JSON), or as CSV when asked"),
         404: problem_doc("No such screening, or not the caller's"),
+        422: problem_doc("The id is not 32 hex digits, or the format is not json or csv"),
     },
     summary="A past screening, exactly as it was answered: each input with its answer, the snapshot and methodology",
 )
