@@ -68,6 +68,13 @@ def problem_doc(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
 
 
+def linked(description: str, method: str, path: str, **parameters: str) -> dict[str, Any]:
+    """An OpenAPI link: the operation `method path` called with `parameters`, runtime expressions taking them
+    from an answer (`$response.body#/...`) or its request (`$request.query.sort`)."""
+    pointer = path.replace("~", "~0").replace("/", "~1")
+    return {"operationRef": f"#/paths/{pointer}/{method}", "description": description, "parameters": parameters}
+
+
 def csv_alternative(description: str) -> dict[str, Any]:
     """The documented 200 of a route that answers JSON, or CSV when asked."""
     return {"description": description, "content": {"text/csv": {}}}

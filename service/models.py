@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
-from scoring.methodology import Methodology, Tier
+from scoring.methodology import Methodology, Tier, load_methodology
+from service.identifiers import INPUT_PATTERNS, described
 
 T = TypeVar("T")
 
@@ -18,6 +21,20 @@ def _utc(value: datetime) -> datetime:
 
 # The store keeps UTC timestamps without a zone; the API says so (RFC 3339 needs the offset).
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class _MethodologyCategories:
+    """A category name's schema: an enum of the methodology's categories (the server refuses any other with
+    422), read from the methodology when the schema is built, never copied here."""
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["enum"] = list(load_methodology().categories)
+        return schema
+
+
+# A category a request names (a filter); responses keep plain strings: older scores may carry renamed ones.
+CategoryName = Annotated[str, _MethodologyCategories()]
 
 
 class Problem(BaseModel):
@@ -399,6 +416,17 @@ class MethodologyDocument(Methodology):
 Verdict = Literal["exclude", "flag", "pass", "review", "not_covered", "error"]
 
 
+def _item_identifier(scheme: str, max_length: int, what: str) -> Any:
+    """A screening item's identifier field: its format as `x-pattern`, not `pattern`, because an invalid one
+    is that item's error in a 200 answer, never a 422 for the whole batch."""
+    return Field(
+        default=None,
+        max_length=max_length,
+        description=described(scheme, what) + "; an invalid one is this item's error, the batch still answers",
+        json_schema_extra={"x-pattern": INPUT_PATTERNS[scheme]},
+    )
+
+
 class ScreenItem(BaseModel):
     """One holding or vendor to screen: any of the identifiers, and the caller's own reference."""
 
@@ -415,20 +443,18 @@ class ScreenItem(BaseModel):
 
     ref: str | None = Field(default=None, max_length=200, description="returned as sent, to join results back")
     name: str | None = Field(default=None, max_length=500, description="the firm's or vendor's name")
-    isin: str | None = Field(default=None, max_length=40, description="ISIN (International Securities Id Number)")
-    cusip: str | None = Field(default=None, max_length=20, description="CUSIP")
-    lei: str | None = Field(default=None, max_length=40, description="GLEIF Legal Entity Identifier")
+    isin: str | None = _item_identifier("isin", 40, "ISIN (International Securities Id Number)")
+    cusip: str | None = _item_identifier("cusip", 20, "CUSIP")
+    lei: str | None = _item_identifier("lei", 40, "GLEIF Legal Entity Identifier")
     ticker: str | None = Field(
         default=None, max_length=30, description="GIB.A, GIB-A, GIB/A, GIB.A.TO or GIB/A CN", examples=["GIB.A"]
     )
     exchange: str | None = Field(
         default=None, max_length=20, description="TSX (XTSE, TSE), TSXV (XTSX), CSE (XCNQ), NEO; or NYSE, NASDAQ"
     )
-    bn: str | None = Field(default=None, max_length=40, description="Canadian Business Number")
-    uei: str | None = Field(default=None, max_length=40, description="SAM Unique Entity ID")
-    cage: str | None = Field(
-        default=None, max_length=20, description="CAGE code (U.S. Commercial and Government Entity)"
-    )
+    bn: str | None = _item_identifier("bn", 40, "Canadian Business Number")
+    uei: str | None = _item_identifier("uei", 40, "SAM Unique Entity ID")
+    cage: str | None = _item_identifier("cage", 20, "CAGE code (U.S. Commercial and Government Entity)")
 
 
 class ScreenPolicy(BaseModel):

@@ -520,14 +520,106 @@ def test_an_amount_in_another_format_is_quarantined_never_rounded(
         )
 
 
-def test_a_bare_carriage_return_in_an_lf_file_is_a_clear_refusal_not_an_unexpected_error(
+# ---------------------------------------------------------------------------------------------------
+# Carriage returns. A bare one (no LF after it) in a file whose lines end in LF or CRLF is data inside quotes
+# and a malformed row outside them; a file whose lines end in CR alone reads as such.
+
+LAST = TX_HEADER[-1]
+BARE_CR = [
+    pytest.param(b",ACME,", b",AC\rME,", id="inside an unquoted field"),
+    pytest.param(b",ACME,", b",\rACME,", id="opening an unquoted field"),  # once read as two rows
+    pytest.param(b",LAST\n", b",\rLAST\n", id="opening the last field"),  # once loaded cut short
+]
+
+
+def cr_rows(line_end: str = "\n") -> bytes:
+    """Rows k1, k2, k3; k2's recipient name is ACME and its last field LAST, each alone in its field."""
+    rows = [TX_HEADER, row("k1"), row("k2", recipient_name="ACME", **{LAST: "LAST"}), row("k3")]
+    return csv_text(rows).replace("\n", line_end).encode("utf-8")
+
+
+@pytest.mark.parametrize(("written", "with_cr"), BARE_CR)
+@pytest.mark.parametrize("form", ["LF", "CRLF", "LF gzipped"])
+def test_a_bare_carriage_return_in_an_unquoted_field_quarantines_that_row_and_the_rest_loads(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, written: bytes, with_cr: bytes, form: str
+) -> None:
+    before = seed(con, tmp_path)
+    line_end = "\r\n" if form == "CRLF" else "\n"
+    text = cr_rows(line_end).replace(written.replace(b"\n", line_end.encode()), with_cr.replace(b"\n", b""), 1)
+    text = text.replace(b",\rLAST", b",\rLAST" + line_end.encode()) if b"LAST" in with_cr else text
+    assert text.count(b"\r") == text.count(b"\r\n") + 1
+    path = tmp_path / "Contracts_PrimeTransactions_cr.csv"
+    if form == "LF gzipped":
+        path = path.with_name(path.name + ".gz")
+        path.write_bytes(gzip.compress(text))
+    else:
+        path.write_bytes(text)
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (3, 2, 1)
+    assert_whole(con, report, before)
+    [(line, raw, why)] = con.execute(
+        "SELECT line, raw_row, reason FROM quarantine WHERE source_id = ?", [report.source_id]
+    ).fetchall()
+    assert line == 3 and "bare carriage return inside an unquoted field" in why
+    assert raw.encode("utf-8") == text.split(line_end.encode())[2]  # the row as written, its carriage return kept
+    keys = con.execute("SELECT transaction_key FROM transactions WHERE source_id = ? ORDER BY 1", [report.source_id])
+    assert keys.fetchall() == [("k1",), ("k3",)]
+
+
+def test_a_bare_carriage_return_in_a_row_short_of_a_field_is_quarantined_not_loaded(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
-    text = csv_text([TX_HEADER, row("k1"), row("k2", recipient_name="ACME"), row("k3")])
-    path = tmp_path / "Contracts_PrimeTransactions_cr.csv"
-    path.write_bytes(text.encode("utf-8").replace(b"ACME", b"AC\rME"))
-    assert_refused(con, tmp_path, path, "bare carriage return inside an unquoted field")
-    quoted = tmp_path / "Contracts_PrimeTransactions_quoted_cr.csv"
-    quoted.write_bytes(text.encode("utf-8").replace(b"ACME", b'"\rACME"'))
-    report = load(con, quoted)
-    assert report.rows_read == 3 and report.rows_inserted == 3  # quoted, it is data, and one row
+    """Cut at the carriage return, a row one field short has the fields of a whole row."""
+    before = seed(con, tmp_path)
+    text = cr_rows().replace(b",LAST\n", b"\n").replace(b",ACME,", b",AC\rME,")
+    path = tmp_path / "Contracts_PrimeTransactions_short_cr.csv"
+    path.write_bytes(text)
+
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (3, 2, 1)
+    assert_whole(con, report, before)
+    why = reasons(con, report)
+    assert set(why) == {3} and why[3].startswith("bare carriage return inside an unquoted field")
+    raw = json.loads(str(scalar(con, "SELECT raw_row FROM quarantine WHERE source_id = ?", [report.source_id])))
+    assert {"AC", "\rME"} <= set(raw.values())  # cut there, the carriage return given back
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("quoted", [b'"\rACME"', b'"AC\rME"', b'"ACME\r"'], ids=["opening", "inside", "closing"])
+@pytest.mark.parametrize("unquoted_elsewhere", [False, True], ids=["alone", "beside an unquoted one"])
+def test_a_bare_carriage_return_inside_quotes_is_data_in_one_row(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path, line_end: str, quoted: bytes, unquoted_elsewhere: bool
+) -> None:
+    text = cr_rows(line_end).replace(b",ACME,", b"," + quoted + b",")
+    if unquoted_elsewhere:  # then the file is read through the marked copy
+        text = text.replace(b"\nk3,", b"\nk\r3,")
+    path = tmp_path / "Contracts_PrimeTransactions_quoted_cr.csv"
+    path.write_bytes(text)
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (
+        3,
+        3 - unquoted_elsewhere,
+        unquoted_elsewhere,
+    )
+    stored = scalar(con, "SELECT recipient_name FROM transactions WHERE transaction_key = 'k2'")
+    assert str(stored).encode("utf-8") == quoted.strip(b'"')
+    assert set(reasons(con, report)) == ({4} if unquoted_elsewhere else set())
+
+
+def test_a_file_whose_lines_end_in_a_carriage_return_loads_as_such(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    path = tmp_path / "Contracts_PrimeTransactions_cr_lines.csv"
+    path.write_bytes(cr_rows("\r"))
+    report = load(con, path)
+    assert (report.rows_read, report.rows_inserted, report.rows_quarantined) == (3, 3, 0)
+
+
+def test_lines_ending_both_in_lf_and_in_crlf_are_a_clear_refusal(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    text = cr_rows().replace(b"\nk3,", b"\r\nk3,")  # k2's line ends in CRLF, the others in LF
+    path = tmp_path / "Contracts_PrimeTransactions_mixed.csv"
+    path.write_bytes(text)
+    assert_refused(con, tmp_path, path, "lines ending in CRLF in a file whose lines end in LF")

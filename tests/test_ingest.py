@@ -17,6 +17,7 @@ from datasets.catalogue import BUNDLED_FILES, KINDS
 from datasets.db import first_row, scalar
 from datasets.errors import LoadError, UnknownFormatError
 from datasets.ingest import CsvInput, csv_inputs, ingest_paths, load_file
+from datasets.ingest.inputs import has_bare_carriage_return
 from datasets.sources.usaspending.load import COLUMN_LISTS, SEARCH_EXPORT
 from datasets.store import load_bundled, table_counts
 from tests.conftest import csv_row, load_rows, write_csv
@@ -449,3 +450,20 @@ def test_an_award_potential_value_in_another_format_is_quarantined(
     assert quarantine_reasons(con)[2].startswith(
         "unparseable amount in potential_total_value_of_award: '7.391.976,00' is not a plain decimal number"
     )
+
+
+@pytest.mark.parametrize(
+    ("at_the_boundary", "bare"),
+    [(b"\r\n", False), (b"\rx", True), (b"\r", True)],
+    ids=["CRLF split across two reads", "bare CR ending a read", "bare CR ending the file"],
+)
+def test_a_carriage_return_at_a_read_boundary_is_bare_only_without_its_lf(
+    tmp_path: Path, at_the_boundary: bytes, bare: bool
+) -> None:
+    """The file is scanned in reads of a mebibyte: a CRLF cut between two of them is still a line end."""
+    head = b"a,b\r\n" + b"1,x\r\n" * ((1 << 20) // 5 - 10)
+    head += b"2," + b"y" * ((1 << 20) - len(head) - 3)
+    path = tmp_path / "boundary.csv"
+    path.write_bytes(head + at_the_boundary + (b"3,z\r\n" if at_the_boundary != b"\r" else b""))
+    assert path.read_bytes()[(1 << 20) - 1 : (1 << 20)] == b"\r"
+    assert has_bare_carriage_return(path) is bare

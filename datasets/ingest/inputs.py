@@ -3,7 +3,8 @@
 DuckDB reads plain and gzipped CSVs in place; zip members are extracted to a temporary folder first. A zip
 is checked before anything is extracted, and again while it streams, so that a small archive cannot fill
 the disk: no member may expand more than MAX_COMPRESSION_RATIO times, nor the whole archive beyond
-MAX_UNZIPPED_BYTES.
+MAX_UNZIPPED_BYTES. A file whose lines end in LF but which holds a bare carriage return (one no LF follows) is
+read through a copy with each such carriage return marked (see BARE_CR_MARK).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import itertools
+import re
 import tempfile
 import zipfile
 import zlib
@@ -29,6 +32,13 @@ MAX_COMPRESSION_RATIO = 100.0
 # A member expanding to less than this cannot hurt whatever its ratio, and tiny repetitive CSVs deflate well.
 SMALL_MEMBER_BYTES = 1 << 20
 _COPY_CHUNK_BYTES = 1 << 20
+
+# DuckDB's reader ends a line at any carriage return, even inside an unquoted field of an LF file, where it cuts
+# the row in two (or stops the file). In the copy it reads, each bare carriage return becomes a field break and
+# U+FFFF (a noncharacter, never in text): inside quotes the mark is data, turned back into the carriage return;
+# in an unquoted field it adds a column, so the reader sets that one row aside, at its true line.
+BARE_CR_MARK = ",\uffff"
+_BARE_CR = re.compile(rb"\r(?!\n)")
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,52 @@ def _extract(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, al
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise LoadError(f"{archive_name}: member {member.filename} is corrupt or unreadable ({exc})") from exc
     return written
+
+
+@contextmanager
+def bare_carriage_returns_marked(source: CsvInput) -> Iterator[CsvInput | None]:
+    """None when `source` holds no bare carriage return in lines ending in LF; otherwise a plain copy of it
+    with each one marked (BARE_CR_MARK), reported under the same name and removed on exit."""
+    if not has_bare_carriage_return(source.path):
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="exposure-cr-") as tmp:
+        target = Path(tmp) / "marked.csv"
+        try:
+            with open_bytes(source.path) as raw, target.open("wb") as out:
+                for chunk in _chunks_keeping_crlf_whole(raw):
+                    out.write(_BARE_CR.sub(BARE_CR_MARK.encode("utf-8"), chunk))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise LoadError(f"{source.display_name}: I/O error while loading, nothing kept ({exc})") from exc
+        yield CsvInput(target, source.display_name)
+
+
+def has_bare_carriage_return(path: Path) -> bool:
+    """Whether the file's lines end in LF (or CRLF) and a carriage return stands anywhere else. A file whose
+    lines end in a bare carriage return is read as it is; one unreadable to its end is left to the load to
+    report."""
+    try:
+        with open_bytes(path) as raw:
+            chunks = _chunks_keeping_crlf_whole(raw)
+            first = next(chunks, b"")
+            first_cr, first_lf = first.find(b"\r"), first.find(b"\n")
+            if first_cr != -1 and (first_lf == -1 or first_cr < first_lf - 1):
+                return False  # the header ends in a bare carriage return: that is how this file ends its lines
+            return any(b"\r" in chunk and _BARE_CR.search(chunk) for chunk in itertools.chain([first], chunks))
+    except (OSError, EOFError, zlib.error):
+        return False
+
+
+def _chunks_keeping_crlf_whole(raw: IO[bytes]) -> Iterator[bytes]:
+    """The stream in chunks, none ending in a carriage return that the next chunk's LF would complete."""
+    carry = b""
+    while chunk := raw.read(_COPY_CHUNK_BYTES):
+        chunk, carry = carry + chunk, b""
+        if chunk.endswith(b"\r"):
+            chunk, carry = chunk[:-1], b"\r"
+        yield chunk
+    if carry:
+        yield carry
 
 
 def open_bytes(path: Path) -> IO[bytes]:

@@ -14,7 +14,7 @@ from datasets.db import first_row
 from datasets.errors import LoadError
 from datasets.ingest.connection import load_settings
 from datasets.ingest.header import read_header
-from datasets.ingest.inputs import CsvInput, sha256_of
+from datasets.ingest.inputs import CsvInput, bare_carriage_returns_marked, sha256_of
 from datasets.ingest.kinds import Kind, detect_kind
 from datasets.ingest.report import LoadReport
 from datasets.ingest.steps import (
@@ -61,10 +61,10 @@ def load_file(
             already_loaded=True,
         )
 
-    with load_settings(con):
+    with bare_carriage_returns_marked(source) as marked, load_settings(con):
         con.execute("BEGIN TRANSACTION")
         try:
-            load = FileLoad(source, kind, tuple(header), digest, next_source_id(con))
+            load = FileLoad(marked or source, kind, tuple(header), digest, next_source_id(con), marked is not None)
             report = run_steps(con, load, step)
             con.execute("COMMIT")
         except duckdb.IOException as exc:  # e.g. a .gz cut short: the file fails part-way through
@@ -74,11 +74,11 @@ def load_file(
             con.execute("ROLLBACK")
             if "state machine" not in str(exc):
                 raise
-            # DuckDB's reader cannot skip such a line: the file is refused whole, with the likely cause.
+            # DuckDB's reader cannot skip such a line (bare carriage returns are marked, so not one of those)
             raise LoadError(
-                f"{source.display_name}: a line the CSV reader cannot parse (most often a bare carriage return "
-                "inside an unquoted field of a file whose lines end in LF); nothing kept. Quote that field, or "
-                "remove the stray carriage return, and load the file again"
+                f"{source.display_name}: a line the CSV reader cannot parse (most often lines ending in CRLF in a "
+                "file whose lines end in LF, or the other way round); nothing kept. Give every line the same "
+                "ending and load the file again"
             ) from exc
         except BaseException:
             con.execute("ROLLBACK")

@@ -2,7 +2,8 @@
 transaction by `datasets.ingest.load.load_file`:
 
 1. stage_rows: one read of the file types each row's fields, hashes them, and gives the reason of the first
-   check it fails (its raw row kept as JSON only then); lines the CSV reader cannot parse are set aside;
+   check it fails (its raw row kept as JSON only then); lines the CSV reader cannot parse are set aside, a
+   bare carriage return in an unquoted field among them (read through a marked copy, see inputs.BARE_CR_MARK);
 2. number_lines: each row's line in the file: its position, shifted by the unparseable lines before it;
 3. find_repeats: keys repeated within the file, each later row an exact duplicate or a conflicting one;
 4. quarantine_rows: unparseable lines, rows failing a check and conflicting duplicates, each with its reason;
@@ -21,7 +22,7 @@ import duckdb
 
 from datasets.db import first_row, scalar
 from datasets.errors import LoadError
-from datasets.ingest.inputs import CsvInput
+from datasets.ingest.inputs import BARE_CR_MARK, CsvInput
 from datasets.ingest.kinds import Kind
 from datasets.ingest.report import LoadReport
 from datasets.sql import ident, literal
@@ -38,6 +39,13 @@ _STAGING_TABLES = (
     "_stage_dups",
     "_stage_repeats",
 )
+# Why a row whose unquoted field held a bare carriage return is quarantined (see FileLoad.raw_rows).
+BARE_CR_REASON = (
+    "bare carriage return inside an unquoted field of a file whose lines end in LF; quote that field or remove "
+    "the carriage return"
+)
+_LONE_MARK = BARE_CR_MARK[-1]
+_BARE_CR_FLAG = "_exposure_bare_cr"
 # The whole raw row as a struct, kept beside the parsed columns so a quarantined row can be stored as JSON.
 _RAW = "_exposure_raw"
 
@@ -51,6 +59,8 @@ class FileLoad:
     header: tuple[str, ...]
     digest: str
     source_id: int
+    # `source` is a copy whose bare carriage returns are marked (inputs.bare_carriage_returns_marked)
+    bare_cr_marked: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -80,7 +90,25 @@ class FileLoad:
             header = true, auto_detect = false, columns = {column_spec},
             delim = ',', quote = '"', escape = '"', encoding = 'utf-8',
             ignore_errors = true, max_line_size = {MAX_LINE_BYTES}{rejects})"""
-        return f"(SELECT {_RAW}, {_RAW}.* {padding} FROM {scan} {_RAW}) raw"
+        if not self.bare_cr_marked:
+            return f"(SELECT {_RAW}, {_RAW}.* {padding} FROM {scan} {_RAW}) raw"
+        # A whole mark is a carriage return inside quotes: data, given back. Half a mark (its comma read as a
+        # field break) is one in an unquoted field whose cut parts still make up a full row: flagged in
+        # _BARE_CR_FLAG and given back too, so that the raw row kept is the row as written.
+        mark = literal(f"{BARE_CR_MARK[0]}?{_LONE_MARK}")
+        restored = ", ".join(f"{ident(c)} := regexp_replace({ident(c)}, {mark}, chr(13), 'g')" for c in self.columns)
+        # half a mark starts a field; a whole one never does (its comma comes first)
+        fields = "concat_ws(chr(10), " + ", ".join(ident(c) for c in self.columns) + ")"
+        half_mark = f"contains(chr(10) || {fields}, chr(10) || {literal(_LONE_MARK)})"
+        return (
+            f"(SELECT {_RAW}, {_RAW}.* {padding}, {_BARE_CR_FLAG} FROM ("
+            f"SELECT struct_pack({restored}) AS {_RAW}, {half_mark} AS {_BARE_CR_FLAG} FROM {scan}) marked) raw"
+        )
+
+    def checks(self) -> list[tuple[str, str]]:
+        """The kind's checks, after the one for a bare carriage return when the file is read marked."""
+        own = list(self.kind.checks)
+        return [(_BARE_CR_FLAG, literal(BARE_CR_REASON)), *own] if self.bare_cr_marked else own
 
 
 @dataclass(frozen=True)
@@ -127,7 +155,7 @@ def stage_rows(con: duckdb.DuckDBPyConnection, load: FileLoad) -> Staged:
     kind = load.kind
     names = load.field_names
     typed = ", ".join(f"{expr} AS {ident(name)}" for name, expr in kind.fields)
-    reason = "CASE " + " ".join(f"WHEN {cond} THEN {why}" for cond, why in kind.checks) + " END"
+    reason = "CASE " + " ".join(f"WHEN {cond} THEN {why}" for cond, why in load.checks()) + " END"
     # The hash of the typed values, as every earlier version computed it (stored rows keep theirs).
     row_hash = "md5(concat_ws(chr(31), " + ", ".join(f"coalesce(CAST({ident(n)} AS VARCHAR), '')" for n in names) + "))"
     con.execute(
@@ -231,13 +259,17 @@ def find_repeats(con: duckdb.DuckDBPyConnection, load: FileLoad, staged: Staged)
 
 
 def quarantine_rows(con: duckdb.DuckDBPyConnection, load: FileLoad, repeats: Repeats) -> int:
-    """Store every row that cannot be loaded in `quarantine` with its line and reason; returns how many."""
+    """Store every row that cannot be loaded in `quarantine` with its line and reason; returns how many.
+
+    The reader's copy of a malformed line in a CRLF file starts with the LF of the line before: dropped."""
     stored = _count(
         con,
         f"""
         INSERT INTO quarantine (source_id, line, raw_row, reason)
-        SELECT {load.source_id}, line, csv_line,
-               'malformed CSV row (' || lower(CAST(error_type AS VARCHAR)) || '): ' || error_message
+        SELECT {load.source_id}, line, replace(ltrim(csv_line, chr(10)), {literal(BARE_CR_MARK)}, chr(13)),
+               CASE WHEN CAST(error_type AS VARCHAR) = 'TOO MANY COLUMNS' AND contains(csv_line, {literal(_LONE_MARK)})
+                    THEN {literal("malformed CSV row (" + BARE_CR_REASON + ")")}
+                    ELSE 'malformed CSV row (' || lower(CAST(error_type AS VARCHAR)) || '): ' || error_message END
         FROM (SELECT DISTINCT ON (line) * FROM _stage_rejects ORDER BY line)
         """,
     )

@@ -414,6 +414,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # --- errors ---
     "error.404": ("Not found", "Introuvable"),
     "error.422": ("The request could not be read", "La demande n'a pas pu être lue"),
+    # a page cursor of another list, or of data since refreshed (service.pagination)
+    "error.409": ("This page belongs to another list", "Cette page appartient à une autre liste"),
+    "error.410": ("The data has been refreshed since", "Les données ont été actualisées depuis"),
+    "error.other": ("The page could not be shown", "La page n'a pas pu être affichée"),
     "error.firm": (
         "No company with the id “{firm_id}”. The list of scored firms has every id.",
         "Aucune entreprise ne porte l'identifiant « {firm_id} ». La liste des entreprises évaluées les donne tous.",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.deps import ACCESS_DENIALS, QUERY_UNAVAILABLE, CursorDep, ServingDep, access
+from service.deps import ACCESS_DENIALS, QUERY_ERRORS, CursorDep, ServingDep, access
 from service.models import ListOf, ReviewCandidate
 from service.queries import candidates as queries
 
@@ -16,7 +16,7 @@ router = APIRouter(tags=["review"], dependencies=[access("read")], responses=ACC
 @router.get(
     "/v1/candidates",
     response_model=ListOf[ReviewCandidate],
-    responses=QUERY_UNAVAILABLE,
+    responses=QUERY_ERRORS,
     summary="Unattributed vendors that may be Canadian-owned, most dollars first (never part of a score)",
 )
 def candidates(

@@ -20,11 +20,12 @@ from service.deps import (
     SettingsDep,
     access,
     get_serving,
+    linked,
     problem_doc,
 )
 from service.errors import ApiError
 from service.live import Live
-from service.models import ContributionPage, FirmHistory, FirmList, FirmProfile, FirmSummary
+from service.models import CategoryName, ContributionPage, FirmHistory, FirmList, FirmProfile, FirmSummary
 from service.queries import firms, profiles
 from service.settings import Settings
 from service.snapshot import ServingSnapshot
@@ -51,6 +52,20 @@ CURSOR_ERRORS: dict[int | str, dict[str, Any]] = {
     410: problem_doc("The cursor was given on a snapshot no longer served; start again without it"),
     422: problem_doc("A parameter is invalid, or the cursor is not one this API gave out"),
 }
+
+
+# What a cursor is bound to, besides the snapshot: a next page must repeat them.
+LIST_PARAMETERS = ("q", "tier", "min_score", "agency", "category", "province", "sort", "limit")
+
+
+def firm_links(firm_id: str, which: str) -> dict[str, Any]:
+    """Links to the firm `firm_id` (a runtime expression) names: its profile, history and contributions."""
+    return {
+        f"firm_{part or 'profile'}": linked(
+            f"The {part or 'profile'} of {which}", "get", f"/v1/firms/{{firm_id}}{path}", firm_id=firm_id
+        )
+        for part, path in (("", ""), ("history", "/history"), ("contributions", "/contributions"))
+    }
 
 
 def _no_such_firm(firm_id: str) -> ApiError:
@@ -89,6 +104,16 @@ def _page_json(live: Live, settings: Settings, filters: firms.FirmFilters, page_
         200: {
             "description": "A page of firms (JSON), or the whole filtered list as CSV, NDJSON or Parquet",
             "content": {"text/csv": {}, "application/x-ndjson": {}, "application/vnd.apache.parquet": {}},
+            "links": {
+                "next_page": linked(
+                    "The next page: next_cursor as cursor, with the same sort, filters and page size",
+                    "get",
+                    "/v1/firms",
+                    cursor="$response.body#/next_cursor",
+                    **{name: f"$request.query.{name}" for name in LIST_PARAMETERS},
+                ),
+                **firm_links("$response.body#/data/0/firm_id", "the page's first firm"),
+            },
         },
         304: {"description": "Not modified since the ETag given in If-None-Match"},
         **QUERY_ERRORS,
@@ -110,7 +135,7 @@ async def list_firms(
         Query(max_length=10, description="agency codes or abbreviations with exposure (repeat): 7012, ICE, CBP, TSA"),
     ] = None,
     category: Annotated[
-        list[str] | None, Query(max_length=20, description="categories of GET /v1/methodology (repeat)")
+        list[CategoryName] | None, Query(max_length=20, description="categories of GET /v1/methodology (repeat)")
     ] = None,
     province: Annotated[
         list[str] | None, Query(max_length=13, description="provinces or territories (repeat): ON, QC, BC, ...")
@@ -164,7 +189,12 @@ async def list_firms(
 @router.get(
     "/{firm_id}",
     response_model=FirmProfile,
-    responses=FIRM_ERRORS,
+    responses={
+        200: {
+            "links": {k: v for k, v in firm_links("$request.path.firm_id", "this firm").items() if k != "firm_profile"}
+        },
+        **FIRM_ERRORS,
+    },
     summary="One firm: identifiers, subsidiaries, score breakdown and the records behind it",
 )
 async def get_firm(  # the hot path: async, only the access dependency, a dict lookup of prebuilt JSON

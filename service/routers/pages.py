@@ -75,7 +75,8 @@ class CheckForm:
 
 
 def _error_page(request: Request, t: Messages, status: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", t, status_code=status, title=t(f"error.{status}"), message=message)
+    title = t(f"error.{status}") if t.has(f"error.{status}") else t("error.other")  # e.g. a 503
+    return render(request, "error.html", t, status_code=status, title=title, message=message)
 
 
 def _form_page(request: Request, t: Messages, form: CheckForm, errors: list[str], status: int = 200) -> HTMLResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -23,11 +23,13 @@ from service.deps import (
     StateDep,
     access,
     csv_alternative,
+    linked,
     problem_doc,
 )
 from service.errors import ApiError
 from service.evidence import strongest_evidence
 from service.holdings import read_holdings, screening_csv
+from service.identifiers import INPUT_PATTERNS, described
 from service.models import (
     Contribution,
     Evidence,
@@ -100,12 +102,19 @@ async def _read_request(request: Request, max_items: int) -> tuple[list[ScreenIt
     )
 
 
+def _screening_link(screening_id: str, description: str) -> dict[str, Any]:
+    return linked(description, "get", "/v1/screenings/{screening_id}", screening_id=screening_id)
+
+
 @router.post(
     "/v1/screen",
     response_model=ScreeningResponse,
     responses={
         **ACCESS_DENIALS,
-        200: csv_alternative("The screening (JSON), or as CSV when asked"),
+        200: {
+            **csv_alternative("The screening (JSON), or as CSV when asked"),
+            "links": {"screening": _screening_link("$response.body#/screening_id", "This screening, as kept")},
+        },
         400: problem_doc("The body claims to be JSON but is not"),
         413: problem_doc("More items than allowed, or a body over the size limit"),
         415: problem_doc("Body is neither JSON, CSV nor a multipart upload"),
@@ -201,7 +210,11 @@ def _visible_to(owner: str | None, key: ApiKey | None) -> bool:
 @router.get(
     "/v1/screenings",
     response_model=ScreeningList,
-    responses={**ACCESS_DENIALS},
+    responses={
+        **ACCESS_DENIALS,
+        200: {"links": {"screening": _screening_link("$response.body#/data/0/screening_id", "The newest screening")}},
+        422: problem_doc("A parameter is invalid"),
+    },
     summary="The caller's own screenings, newest first (an admin key sees every one)",
 )
 def list_screenings(
@@ -209,7 +222,7 @@ def list_screenings(
     store: StateDep,
     settings: SettingsDep,
     limit: Annotated[int | None, Query(ge=1, le=10_000, description="page size (capped by the server)")] = None,
-    offset: Annotated[int, Query(ge=0, description="screenings to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="screenings to skip")] = 0,
 ) -> ScreeningList:
     if key is None:
         raise AccessDenied(
@@ -233,6 +246,7 @@ def list_screenings(
         **ACCESS_DENIALS,
         200: csv_alternative("The screening as answered (JSON), or as CSV when asked"),
         404: problem_doc("No such screening, or not the caller's"),
+        422: problem_doc("The id is not 32 hex digits, or the format is not json or csv"),
     },
     summary="A past screening, exactly as it was answered: each input with its answer, the snapshot and methodology",
 )
@@ -253,6 +267,14 @@ def get_screening(
     return Response(found[0], media_type="application/json", headers={"Vary": "Accept"})
 
 
+def _identifier_query(scheme: str, what: str) -> Any:
+    """An identifier query parameter: its format as the schema's pattern, since one not in it is refused with
+    422 (the server's own check, which also tests the check digit, gives the message)."""
+    return Query(
+        max_length=40, description=described(scheme, what), json_schema_extra={"pattern": INPUT_PATTERNS[scheme]}
+    )
+
+
 @router.get(
     "/v1/vendor-check",
     response_model=VendorCheck,
@@ -268,8 +290,8 @@ def vendor_check(
     serving: ServingDep,
     methodology: MethodologyDep,
     name: Annotated[str | None, Query(max_length=500, examples=["Roshel"])] = None,
-    bn: Annotated[str | None, Query(max_length=40, description="Canadian Business Number")] = None,
-    uei: Annotated[str | None, Query(max_length=40, description="SAM Unique Entity ID")] = None,
+    bn: Annotated[str | None, _identifier_query("bn", "Canadian Business Number")] = None,
+    uei: Annotated[str | None, _identifier_query("uei", "SAM Unique Entity ID")] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100, description="exclude above this score")] = None,
     max_tier: Annotated[Tier | None, Query(description="exclude above this tier (default: high)")] = None,
     agency: Annotated[list[str] | None, Query(max_length=50, description="only exposure to these agencies")] = None,
