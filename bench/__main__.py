@@ -60,7 +60,8 @@ def main() -> None:
         if duration < 1:
             parser.error("--api-duration must be at least 1 second")
         print("== HTTP API: the service vs a bare FastAPI app, both under uvicorn (1 worker)")
-        api_bench.run(api_bench.ApiConfig(duration=duration, generator=args.load_generator))
+        rounds = 1 if args.small else 3
+        api_bench.run(api_bench.ApiConfig(duration=duration, rounds=rounds, generator=args.load_generator))
 
     if args.only in (None, "ingest"):
         rows = args.ingest_rows

@@ -12,14 +12,22 @@ worker thread. So each worker keeps two things briefly in memory: the keys it ha
 as `exposure keys revoke`, takes effect within that time), and small leases of requests taken from a bucket
 (at most half a second's allowance and LEASE_MAX requests, handed back when unused). Most requests are then
 answered from memory, on the loop; the rest call `admit` from a worker thread.
+
+Busy callers never wait for the state: when a lease is half spent, or a cached key has run half its time, one
+background thread renews it (a new batch added to the lease; the key asked again, and dropped if it is no
+longer live). A worker then holds at most one and a half leases of a subject, and a revoke still takes effect
+within `key_cache_seconds`.
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
+import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,8 +37,11 @@ import anyio.to_thread
 from service.errors import ApiError
 from service.state import Allowance, ApiKey, ServiceState
 
+log = logging.getLogger("exposure.access")
+
+_clock = time.monotonic  # one indirection, so tests can move time
 LEASE_SECONDS = 0.5
-LEASE_MAX = 100
+LEASE_MAX = 1000
 MAX_CACHED_KEYS = 10_000
 
 
@@ -52,10 +63,11 @@ class _Lease:
     """Requests taken from a shared bucket (and counted against the quota) that this worker may still make."""
 
     remaining: int
+    size: int  # requests taken from the bucket at a time
     per_minute: int
     quota: tuple[str, int] | None  # (key id, requests a month) for a key
     month: str  # the month the requests were counted in
-    expires: float  # time.monotonic()
+    expires: float  # _clock()
 
 
 class NotInMemory:
@@ -108,6 +120,10 @@ class AccessControl:
         self._lock = threading.Lock()
         self._visiting_state = threading.Lock()
         self._one_waiting_on_state = anyio.Lock()
+        # Renewals ahead of need, one at a time, each subject (or key) at most once in flight.
+        self._renewals = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="access-renewal")
+        self._renewing: set[str | bytes] = set()
+        self._closed = False
 
     async def admit_on_loop(self, credential: str | None, needed: frozenset[str], client: str) -> ApiKey | None:
         """`admit` for the event loop: from memory when it can; otherwise on a worker thread, one request at a
@@ -176,6 +192,9 @@ class AccessControl:
 
     def close(self) -> None:
         """Hand back the requests leased and not made, so the state's counts are exact once this worker stops."""
+        with self._lock:
+            self._closed = True
+        self._renewals.shutdown(wait=True, cancel_futures=True)
         with self._visiting_state, self._lock:
             leases, self._leases = self._leases, {}
         for subject, lease in leases.items():
@@ -190,10 +209,23 @@ class AccessControl:
                 self._revocations_seen = self.state.revocations
                 self._keys.clear()
             return None
-        cached = self._keys.get(_digest(credential))
-        if cached is None or cached[1] < time.monotonic():
+        digest = _digest(credential)
+        cached = self._keys.get(digest)
+        now = _clock()
+        if cached is None or cached[1] < now:
             return None
+        if cached[1] - now < self.key_cache_seconds / 2:
+            self._renew_ahead(digest, self._reauthenticate, credential, digest)
         return cached[0]
+
+    def _reauthenticate(self, credential: str, digest: bytes) -> None:
+        """Ask the state about a cached key again before its entry expires (a background renewal)."""
+        with self._visiting_state:
+            try:
+                self._authenticate(credential)
+            except AccessDenied:  # revoked meanwhile: forget it now rather than at expiry
+                with self._lock:
+                    self._keys.pop(digest, None)
 
     def _authenticate(self, credential: str) -> ApiKey:
         revocations = self.state.revocations
@@ -205,7 +237,7 @@ class AccessControl:
             if self.key_cache_seconds > 0 and self.state.revocations == revocations:
                 if len(self._keys) >= MAX_CACHED_KEYS:
                     self._keys.clear()
-                self._keys[_digest(credential)] = (key, time.monotonic() + self.key_cache_seconds)
+                self._keys[_digest(credential)] = (key, _clock() + self.key_cache_seconds)
         return key
 
     def _authorise(self, key: ApiKey, needed: frozenset[str]) -> None:
@@ -227,13 +259,56 @@ class AccessControl:
     # --- rate limits and quotas ------------------------------------------------------------------------
 
     def _spend_leased(self, subject: str) -> bool:
-        now = time.monotonic()
+        now = _clock()
         with self._lock:
             lease = self._leases.get(subject)
             if lease is None or lease.remaining <= 0 or lease.expires <= now:
                 return False
             lease.remaining -= 1
-            return True
+            half_spent = lease.size > 1 and lease.remaining <= lease.size // 2
+        if half_spent:
+            self._renew_ahead(subject, self._renew_lease, subject)
+        return True
+
+    def _renew_ahead(self, token: str | bytes, renewal: Callable[..., None], *args: object) -> None:
+        """Run `renewal(*args)` on the background thread unless one for `token` is already on its way."""
+        with self._lock:
+            if self._closed or token in self._renewing:
+                return
+            self._renewing.add(token)
+
+        def run() -> None:
+            try:
+                renewal(*args)
+            except Exception:  # a renewal is only ahead of need: the next request that needs it asks again
+                log.warning("access renewal failed", exc_info=True)
+            finally:
+                with self._lock:
+                    self._renewing.discard(token)
+
+        try:
+            self._renewals.submit(run)
+        except RuntimeError:  # shut down meanwhile
+            with self._lock:
+                self._renewing.discard(token)
+
+    def _renew_lease(self, subject: str) -> None:
+        """Add a batch to a half-spent lease, so its worker keeps answering from memory (a background renewal)."""
+        with self._visiting_state:
+            with self._lock:
+                lease = self._leases.get(subject)
+            if lease is None or lease.expires <= _clock():
+                return  # gone or expired: the next request takes a new one the usual way
+            allowance = self.state.take_allowance(subject, lease.per_minute, lease.size, lease.quota, ahead=True)
+            if not allowance.granted:
+                return
+            with self._lock:
+                if self._leases.get(subject) is lease and allowance.month == lease.month:
+                    lease.remaining += allowance.granted
+                    lease.expires = _clock() + LEASE_SECONDS
+                    return
+            # The lease changed meanwhile, or the month turned: the batch goes straight back.
+            self.state.take_allowance(subject, lease.per_minute, 0, lease.quota, allowance.granted, allowance.month)
 
     def _spend(self, subject: str, per_minute: int, quota: tuple[str, int] | None) -> Allowance | None:
         """One request from the subject's lease, or else from its shared bucket: None when it may go, else
@@ -253,7 +328,14 @@ class AccessControl:
         if not allowance.granted:
             return allowance
         if allowance.granted > 1:  # this request takes one; the rest are leased (only here, under _visiting_state)
-            lease = _Lease(allowance.granted - 1, per_minute, quota, allowance.month, time.monotonic() + LEASE_SECONDS)
+            lease = _Lease(
+                allowance.granted - 1,
+                lease_size(per_minute),
+                per_minute,
+                quota,
+                allowance.month,
+                _clock() + LEASE_SECONDS,
+            )
             with self._lock:
                 self._leases[subject] = lease
         return None

@@ -18,6 +18,7 @@ from service.access import AccessControl
 from service.errors import register_error_handlers
 from service.live import LiveHolder
 from service.middleware.body_limit import BodyLimitMiddleware
+from service.middleware.firm_profile import FirmProfileFastPath
 from service.middleware.head import HeadAsGetMiddleware
 from service.middleware.pin_snapshot import SNAPSHOT_HEADER, PinSnapshotMiddleware
 from service.middleware.request_log import RequestLogMiddleware
@@ -50,12 +51,14 @@ errors are `application/problem+json`. Send an API key as `Authorization: Bearer
 GZIP_MINIMUM_BYTES = 1024  # smaller answers gain less than compressing them costs
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, server_process: bool = False) -> FastAPI:
+    """The app. `server_process`: this process serves it (uvicorn's factory), so it may tune the process
+    itself, freezing each snapshot's objects out of the garbage collector's sight (service.live.settle_heap)."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        holder = LiveHolder(settings.db, settings.top_contributions)
+        holder = LiveHolder(settings.db, settings.top_contributions, settle=server_process)
         state = ServiceState(settings.state_path)
         app.state.holder = holder
         app.state.service_state = state
@@ -91,8 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
     # Added innermost first: the request log wraps everything, so every response has its request id.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(PinSnapshotMiddleware)
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    # Inside the pin (its profile is the request's snapshot's), outside gzip (its bytes are compressed once).
+    app.add_middleware(FirmProfileFastPath, route=firms.profile_route())
+    app.add_middleware(PinSnapshotMiddleware)
     app.add_middleware(HeadAsGetMiddleware)
     if settings.cors_origin_list:
         app.add_middleware(

@@ -9,7 +9,7 @@ from service.settings import Settings
 
 def app_from_settings(settings: Settings) -> FastAPI:
     configure_logging(settings.log_level)
-    return create_app(settings)
+    return create_app(settings, server_process=True)
 
 
 def app_from_environment() -> FastAPI:

@@ -9,6 +9,7 @@ no response mixes two; the old snapshot closes when its last request finishes.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import threading
@@ -80,14 +81,28 @@ def open_live(db: Path, top_contributions: int) -> Live:
     return Live(con=con, serving=serving, identity=identity)
 
 
-class LiveHolder:
-    """Holds the current Live and replaces it when the database file is replaced."""
+def settle_heap() -> None:
+    """Put what is alive now (mostly the snapshot just opened) out of the cycle collector's sight. Its full
+    collections then take microseconds instead of the ~50 ms of walking every object of a snapshot, a pause
+    that every request in flight waited out (it was the firm profile's p99). Unfrozen and collected first, so
+    the cycles of a snapshot no longer served are freed; what refcounting frees is never held back."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
-    def __init__(self, db: Path, top_contributions: int) -> None:
+
+class LiveHolder:
+    """Holds the current Live and replaces it when the database file is replaced. A server process settles
+    its heap after each open (`settle_heap`); tests, which build many apps in one process, do not."""
+
+    def __init__(self, db: Path, top_contributions: int, *, settle: bool = False) -> None:
         self.db = db
         self.top_contributions = top_contributions
+        self.settle = settle
         self.current = open_live(db, top_contributions)
         self.switches = 0
+        if settle:
+            settle_heap()
 
     def changed(self) -> bool:
         identity = file_identity(self.db)
@@ -108,6 +123,8 @@ class LiveHolder:
         self.switches += 1
         log.info("now serving snapshot %s (was %s)", fresh.serving.snapshot_id, old.serving.snapshot_id)
         old.retire()
+        if self.settle:
+            settle_heap()
         return True
 
     async def watch(self, every_seconds: float) -> None:

@@ -314,6 +314,8 @@ class ServiceState:
         quota: tuple[str, int] | None = None,
         unused: int = 0,
         unused_month: str | None = None,
+        *,
+        ahead: bool = False,
     ) -> Allowance:
         """Up to `want` requests for `subject` from its token bucket (a minute's allowance, refilled continuously)
         and, when `quota` (key id, requests a month) is given, counted against the key's month: one short write
@@ -321,7 +323,8 @@ class ServiceState:
         handed back first (to the bucket and, for a key, to the month they were counted in).
 
         As before the bucket was shared: a request the rate refuses is not counted; one the quota refuses is
-        counted (it was made) and spends its token."""
+        counted (it was made) and spends its token. A batch taken `ahead` of need is no request: when the quota
+        refuses it, nothing is counted."""
         now, month = time.time(), _month()
         rate = per_minute / 60.0
         with self._lock:
@@ -346,7 +349,7 @@ class ServiceState:
                         ).fetchone()
                         used = int(used_row[0]) if used_row else 0
                         over_quota = used >= monthly
-                        counted = 1 if over_quota else min(granted, monthly - used)
+                        counted = (0 if ahead else 1) if over_quota else min(granted, monthly - used)
                         granted = 0 if over_quota else counted
                         tokens -= counted
                         con.execute(

@@ -246,6 +246,83 @@ def test_requests_leased_and_not_made_are_handed_back(tmp_path: Path) -> None:
     state.close()
 
 
+def _settle(worker: AccessControl) -> None:
+    """Wait for the renewals already asked for (they run one at a time on one thread)."""
+    worker._renewals.submit(lambda: None).result(timeout=10)
+
+
+def test_a_half_spent_lease_is_renewed_ahead_so_busy_callers_never_wait(tmp_path: Path) -> None:
+    state = ServiceState(tmp_path / "state.sqlite")
+    worker = AccessControl(state, frozenset(), anonymous_rate_per_minute=120)
+    key, token = state.create_key("busy", ["read"], 60_000, 1_000_000)
+    size = lease_size(60_000)
+    assert worker.admit(token, READ, "10.0.0.1") == key  # takes the first batch
+    made = 1
+    for _ in range(size // 2 - 1):  # down to half a lease: a renewal is asked for on the last of these
+        assert worker.admit_from_memory(token, READ, "10.0.0.1") == key
+        made += 1
+    _settle(worker)
+    used = {k.key_id: n for k, n in state.api_keys()}[key.key_id]
+    assert used == 2 * size  # the second batch was taken before the first ran out
+    for _ in range(3 * size):  # each half-spent lease renewed in time: no request needs the state
+        answer = worker.admit_from_memory(token, READ, "10.0.0.1")
+        if isinstance(answer, NotInMemory):
+            _settle(worker)
+            answer = worker.admit_from_memory(token, READ, "10.0.0.1")
+        assert answer == key
+        made += 1
+    worker.close()
+    assert {k.key_id: n for k, n in state.api_keys()}[key.key_id] == made  # what was renewed and not made went back
+    state.close()
+
+
+def test_a_renewal_ahead_never_counts_against_the_quota(tmp_path: Path) -> None:
+    state = ServiceState(tmp_path / "state.sqlite")
+    worker = AccessControl(state, frozenset(), anonymous_rate_per_minute=120)
+    key, token = state.create_key("nearly spent", ["read"], 60_000, 3)
+    assert worker.admit(token, READ, "10.0.0.1") == key  # a batch of three: the whole quota
+    assert worker.admit_from_memory(token, READ, "10.0.0.1") == key  # half spent: a renewal is refused
+    _settle(worker)
+    assert {k.key_id: n for k, n in state.api_keys()}[key.key_id] == 3
+    worker.close()
+    assert {k.key_id: n for k, n in state.api_keys()}[key.key_id] == 2
+    state.close()
+
+
+def test_a_cached_key_is_asked_again_ahead_of_expiry_and_a_revoke_drops_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("service.access._clock", lambda: now[0])
+    path = tmp_path / "state.sqlite"
+    serving, command_line = ServiceState(path), ServiceState(path)
+    worker = AccessControl(serving, frozenset(), anonymous_rate_per_minute=120, key_cache_seconds=10.0)
+    key, token = serving.create_key("kept", ["read"], 60_000, 1_000_000)
+    assert worker.admit(token, READ, "10.0.0.1") == key  # cached until 1010, and a lease taken
+    now[0] += 0.1
+    assert worker.admit_from_memory(token, READ, "10.0.0.1") == key  # 9.9 s to go: no renewal
+    _settle(worker)
+    assert worker._keys and next(iter(worker._keys.values()))[1] == 1010.0
+    now[0] = 1006.0  # past half the cache time: answered from memory, and asked again behind it
+    assert worker.admit(token, READ, "10.0.0.1") == key  # a fresh lease (the first expired), the key from memory
+    _settle(worker)
+    assert next(iter(worker._keys.values()))[1] == 1016.0
+    assert command_line.revoke(key.key_id)  # by another process: this worker's state object cannot tell
+    now[0] = 1006.1
+    assert worker.admit_from_memory(token, READ, "10.0.0.1") == key  # cached, and 9.9 s to go: no renewal
+    now[0] = 1012.0
+    # Its lease has expired, so memory cannot admit it; the key, cached for 4 s more, is asked again behind it.
+    assert isinstance(worker.admit_from_memory(token, READ, "10.0.0.1"), NotInMemory)
+    _settle(worker)  # the renewal found the key revoked and dropped it, 4 s before its entry would expire
+    assert not worker._keys
+    with pytest.raises(AccessDenied) as refused:
+        worker.admit(token, READ, "10.0.0.1")
+    assert refused.value.status == 401
+    worker.close()
+    serving.close()
+    command_line.close()
+
+
 def test_a_revoke_by_another_process_takes_effect_within_the_cache_time(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite"
     serving, command_line = ServiceState(path), ServiceState(path)

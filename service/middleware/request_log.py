@@ -50,17 +50,19 @@ class RequestLogMiddleware(HttpMiddleware):
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             self.metrics.observe(route, scope["method"], status, elapsed)
-            live = state.get("live")
-            log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "route": route,
-                    "status": status,
-                    "ms": round(elapsed * 1000, 2),
-                    "key_id": state.get("key_id"),
-                    "snapshot": live.serving.snapshot_id if live is not None else None,
-                },
-            )
+            if log.isEnabledFor(logging.INFO):
+                live = state.get("live")
+                # The record is made here rather than by log.info: that also looks up the caller's frame and
+                # checks each extra field, a quarter of a firm profile's cost.
+                record = logging.LogRecord(log.name, logging.INFO, __file__, 0, "request", None, None)
+                record.__dict__.update(
+                    request_id=request_id,
+                    method=scope["method"],
+                    path=scope["path"],
+                    route=route,
+                    status=status,
+                    ms=round(elapsed * 1000, 2),
+                    key_id=state.get("key_id"),
+                    snapshot=live.serving.snapshot_id if live is not None else None,
+                )
+                log.handle(record)

@@ -7,7 +7,9 @@ from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 from scoring.methodology import Tier
 from service import exports, pagination
@@ -212,6 +214,11 @@ async def get_firm(  # the hot path: async, only the access dependency, a dict l
         headers = {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
         return Response(zipped, media_type="application/json", headers=headers)
     return Response(profile, media_type="application/json", headers={"Vary": "Accept-Encoding"})
+
+
+def profile_route() -> BaseRoute:
+    """The route of get_firm, for the middleware that answers it from memory (service.middleware.firm_profile)."""
+    return next(r for r in router.routes if isinstance(r, APIRoute) and r.endpoint is get_firm)
 
 
 @router.get(
