@@ -1,6 +1,9 @@
-"""Errors of the data layer. Each carries the HTTP status it deserves, so the API maps them without guessing."""
+"""Errors of the data layer. Each carries the HTTP status it deserves, so the API maps them without guessing:
+declared as `class X(DataError, status=..., title=...)`."""
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class DataError(Exception):
@@ -9,41 +12,33 @@ class DataError(Exception):
     status: int = 500
     title: str = "Data error"
 
+    def __init_subclass__(cls, status: int | None = None, title: str | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if title is not None:
+            cls.title = title
 
-class LoadError(DataError):
+
+class LoadError(DataError, status=422, title="File cannot be loaded"):
     """A file that cannot be loaded: unreadable, empty, malformed header."""
 
-    status = 422
-    title = "File cannot be loaded"
 
-
-class UnknownFormatError(LoadError):
+class UnknownFormatError(LoadError, title="Unknown file format"):
     """A file whose header matches no known kind."""
 
-    title = "Unknown file format"
 
-
-class StoreMissingError(DataError):
+class StoreMissingError(DataError, status=503, title="Database not available"):
     """The database file does not exist or has not been initialised."""
 
-    status = 503
-    title = "Database not available"
 
-
-class StoreLockedError(DataError):
+class StoreLockedError(DataError, status=409, title="Database in use"):
     """Another process holds the database for writing (a running server, or another command)."""
 
-    status = 409
-    title = "Database in use"
+
+class NotFoundError(DataError, status=404, title="Not found"):
+    """A record asked for by its key that the store does not hold."""
 
 
-class NotFoundError(DataError):
-    status = 404
-    title = "Not found"
-
-
-class FetchError(DataError):
+class FetchError(DataError, status=502, title="USAspending download failed"):
     """USAspending refused or failed the download, or what came back is incomplete or corrupt."""
-
-    status = 502
-    title = "USAspending download failed"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Query, Request, Security
 from fastapi.params import Security as SecurityParam
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
@@ -131,6 +131,10 @@ async def get_state(request: Request) -> ServiceState:
     state: ServiceState = request.app.state.service_state
     return state
 
+
+# The paging parameters of the review lists (the firm list pages with cursors instead).
+ReviewLimit = Annotated[int, Query(ge=1, le=1000, description="rows in this page")]
+ReviewOffset = Annotated[int, Query(ge=0, le=1_000_000, description="rows to skip")]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CursorDep = Annotated[Cursor, Depends(get_cursor)]

@@ -39,10 +39,8 @@ WEBHOOK_RETRIES = RetryPolicy()
 STAGING_SUFFIX = ".staging"  # a snapshot being built; renamed to .duckdb when it is published
 
 
-class PipelineError(DataError):
+class PipelineError(DataError, status=409):
     """A pipeline step that cannot go on (nothing was published)."""
-
-    status = 409
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Query
-
-from service.deps import ACCESS_DENIALS, QUERY_ERRORS, CursorDep, ServingDep, access
+from service.deps import ACCESS_DENIALS, QUERY_ERRORS, CursorDep, ReviewLimit, ReviewOffset, ServingDep, access
 from service.models import ListOf, ReviewCandidate
 from service.queries import candidates as queries
 
@@ -22,8 +20,8 @@ router = APIRouter(tags=["review"], dependencies=[access("read")], responses=ACC
 def candidates(
     cursor: CursorDep,
     serving: ServingDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: ReviewLimit = 50,
+    offset: ReviewOffset = 0,
 ) -> ListOf[ReviewCandidate]:
     """Each candidate gives its reasons (a near miss to a registry firm, a Canadian issuer's name, the
     foreign-owned flag) and award keys. Confirm one with `exposure overrides add`; only then is it scored."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 
 from service import exports
-from service.deps import ACCESS_DENIALS, CursorDep, MethodologyDep, ServingDep, access, csv_alternative, problem_doc
+from service.deps import ACCESS_DENIALS, QUERY_ERRORS, CursorDep, MethodologyDep, ServingDep, access, csv_alternative
 from service.errors import ApiError
 from service.models import ExportControlEntry, ListOf
 from service.queries import export_controls as queries
@@ -45,8 +45,7 @@ def _csv(entries: list[ExportControlEntry]) -> str:
     response_model=ListOf[ExportControlEntry],
     responses={
         200: csv_alternative("The firms and items (JSON), or the same rows as CSV"),
-        422: problem_doc("A parameter is invalid"),
-        503: problem_doc("No database"),
+        **QUERY_ERRORS,
     },
     summary="Firms whose goods sold to ICE, CBP or other DHS components suggest an Export Control List item",
 )

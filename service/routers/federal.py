@@ -12,7 +12,17 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import Response
 
 from service import exports
-from service.deps import ACCESS_DENIALS, QUERY_ERRORS, CursorDep, ServingDep, SettingsDep, access, csv_alternative
+from service.deps import (
+    ACCESS_DENIALS,
+    QUERY_ERRORS,
+    CursorDep,
+    ReviewLimit,
+    ReviewOffset,
+    ServingDep,
+    SettingsDep,
+    access,
+    csv_alternative,
+)
 from service.errors import ApiError
 from service.models import FederalContract, FederalVendorCandidate, ListOf
 from service.queries import federal as queries
@@ -96,8 +106,8 @@ def federal_contracts(
 def federal_vendor_candidates(
     cursor: CursorDep,
     serving: ServingDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: ReviewLimit = 50,
+    offset: ReviewOffset = 0,
 ) -> ListOf[FederalVendorCandidate]:
     """Most Canadian dollars first. Apart from GET /v1/candidates, whose amounts are U.S. dollars. Confirm one
     with `exposure overrides add --name ... --decision is`; only then is it listed under the firm."""
