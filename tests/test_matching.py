@@ -91,6 +91,14 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "FORTIS COLLEGE",
         "TAMPA ELECTRIC SUPPLY CO",
         "WEST TAMPA ELECTRIC",
+        # NFI Group and its Motor Coach Industries are exact-only: the bare initials belong to other businesses
+        # (NFI Industries is a U.S. logistics firm, MCI a U.S. telecom brand), and "MOTOR COACH INDUSTRIES" alone
+        # may be MCI's Canadian arm.
+        "NFI",
+        "NFI INDUSTRIES, INC.",
+        "MCI",
+        "MCI COMMUNICATIONS SERVICES, INC.",
+        "MOTOR COACH INDUSTRIES",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
