@@ -16,6 +16,7 @@ from service import exports
 from service.access import AccessDenied
 from service.deps import (
     ACCESS_DENIALS,
+    QUERY_UNAVAILABLE,
     MethodologyDep,
     ScreenKeyDep,
     ServingDep,
@@ -278,11 +279,7 @@ def _identifier_query(scheme: str, what: str) -> Any:
 @router.get(
     "/v1/vendor-check",
     response_model=VendorCheck,
-    responses={
-        **ACCESS_DENIALS,
-        422: problem_doc("No vendor given, or an invalid identifier"),
-        503: problem_doc("No data snapshot"),
-    },
+    responses={**ACCESS_DENIALS, **QUERY_UNAVAILABLE, 422: problem_doc("No vendor given, or an invalid identifier")},
     dependencies=[access("read")],
     summary="One vendor for a procurement office: the match, the verdict and the three strongest evidence items",
 )
