@@ -40,6 +40,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "cameco",
     "tc-energy",
     "intact",
+    "cenovus",
 }
 
 
