@@ -99,6 +99,10 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "MCI",
         "MCI COMMUNICATIONS SERVICES, INC.",
         "MOTOR COACH INDUSTRIES",
+        # Husky and Lima are other businesses' names too (Husky Energy and Lima Refining are exact-only).
+        "HUSKY CORPORATION",
+        "HUSKY ENERGY SERVICES LLC",
+        "LIMA REFINING SERVICES INC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:

@@ -41,6 +41,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tc-energy",
     "intact",
     "nfi",
+    "cenovus",
 }
 
 
