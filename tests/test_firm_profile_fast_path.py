@@ -75,6 +75,7 @@ CASES = [
     ("HEAD", "/v1/firms/roshel", {"auth": "reader"}),
     ("GET", "/v1/firms/Roshel", {"auth": "reader"}),  # another case: routed, which lower-cases it
     ("GET", "/v1/firms/no-such-firm", {"auth": "reader"}),
+    ("GET", "/v1/firms/" + "x" * 201, {"auth": "reader"}),  # longer than the route allows: 422
     ("GET", "/v1/firms/roshel", {"auth": "screener"}),  # 403
     ("GET", "/v1/firms/roshel", {"auth": "revoked"}),  # 401
     ("GET", "/v1/firms/roshel", {"Authorization": "Basic dXNlcjpwYXNz"}),  # another scheme
