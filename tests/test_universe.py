@@ -42,6 +42,10 @@ REGISTRY_PUBLIC_FIRMS = {
     "intact",
     "nfi",
     "cenovus",
+    "tsx-mfc",
+    "tsx-ffh",
+    "tsx-slf",
+    "tsx-td",
 }
 
 
