@@ -42,6 +42,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "intact",
     "nfi",
     "cenovus",
+    "tfi-international",
 }
 
 
