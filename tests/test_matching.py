@@ -128,6 +128,18 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "FAIRFAX FINANCIAL SERVICES LLC",
         "DENTAQUEST DENTAL CARE CENTERS",
         "CIBC BANK USA MORTGAGE CORP",
+        # TFI and its TForce Worldwide are exact-only: "TFI" is initials other businesses use, and TFI gives the
+        # TForce name to units bought on different days (TForce Freight, the former UPS Freight); TFORCE FINAL
+        # MILE, a vendor in the GoC files, is not TForce Worldwide either.
+        "TFI",
+        "TFI INC",
+        "TFI GROUP",
+        "TFORCE",
+        "TFORCE FINAL MILE",
+        "TFORCE FREIGHT, INC.",
+        "TFORCE WORLDWIDE LOGISTICS",
+        # Vendors in the files whose names open with the same letters: not TFI's.
+        "TESTFORCE SYSTEMS",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -212,6 +224,16 @@ def test_normalisation_of_glued_legal_forms_and_joint_ventures() -> None:
         "CALIAN DWP SOLUTIONS JV",
         "TEAM DALIAN JV",
     ]
+
+
+def test_tforce_worldwide_takes_its_exact_name_and_rolls_up(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+    """TForce Worldwide (the former DLS Worldwide, TFI's from 2020-11-02) is exact-only: its own name is
+    attributed and rolls up to TFI International; a longer TForce name is offered for review, never taken."""
+    matcher, parent_of = registry
+    exact, longer = matcher.match_many(["TFORCE WORLDWIDE, INC.", "TFORCE WORLDWIDE LOGISTICS"])
+    assert (exact.firm_id, exact.method) == ("tforce-worldwide", "alias")
+    assert parent_of["tforce-worldwide"] == "tfi-international"
+    assert longer.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:

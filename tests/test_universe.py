@@ -46,6 +46,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-ffh",
     "tsx-slf",
     "tsx-td",
+    "tfi-international",
 }
 
 
