@@ -3,19 +3,57 @@ and award keys. Nothing here adds to a score: an analyst confirms a candidate wi
 (`exposure overrides add`), and only then does the next scoring count it.
 
 Reasons, strongest first:
+- `canadian_recipient`: a record of the same name gives the recipient's (or subawardee's) country as Canada (that
+  record makes it a Canadian firm; this name's records that give no country are queued, not taken);
 - `near_miss`: the name resembles a registry firm's (a look-alike spelling, a partial resemblance) but was not
   attributed, because a name alone is not proof;
 - `issuer_name`: the vendor's name opens with a Canadian listed issuer's name, word for word;
-- `foreign_owned`: the record flags a foreign-owned business incorporated in the U.S.
+- `canadian_tax`: a record's description charges Canadian sales tax (HST, GST, QST), so the vendor invoices in
+  Canada;
+- `foreign_owned`: the record flags a foreign-owned business incorporated in the U.S.;
+- `foreign_entity`: the record flags a foreign business not incorporated in the U.S., or another foreign entity;
+- `us_arm_name`: the name marks the U.S. arm of a business based elsewhere ("… USA INC", "… (US) INC"). Most
+  contract records (USAspending's search export) carry no ownership flag at all, so the name is the only hint;
+  a record that says the business is U.S.-owned overrules it.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 import polars as pl
 
 from scoring.matching import NameMatcher
 from scoring.normalize import normalize_names
 from scoring.resolve import FOREIGN_OWNED_US
+
+
+class Reason(StrEnum):
+    """The code that opens each reason, strongest first; the API filters the queue by it."""
+
+    CANADIAN_RECIPIENT = "canadian_recipient"
+    NEAR_MISS = "near_miss"
+    ISSUER_NAME = "issuer_name"
+    CANADIAN_TAX = "canadian_tax"
+    FOREIGN_OWNED = "foreign_owned"
+    FOREIGN_ENTITY = "foreign_entity"
+    US_ARM_NAME = "us_arm_name"
+
+
+CANADA = "CAN"
+FOREIGN_ENTITIES = (
+    "FOREIGN-OWNED BUSINESS NOT INCORPORATED IN THE U.S.",
+    "OTHER FOREIGN ENTITY (E.G. FOREIGN GOVERNMENT)",
+)
+US_OWNED = "U.S. OWNED BUSINESS"
+# Canadian sales taxes named as a charge ("HST TAX", "GST/HST"), in English or French.
+CANADIAN_TAX = (
+    r"(?i)\b(?:GST/HST|HST/GST|HARMONI[SZ]ED SALES TAX|GOODS AND SERVICES TAX|TAXE DE VENTE HARMONIS[EÉ]E"
+    r"|(?:HST|GST|QST|TPS|TVQ)\W{0,3}TAX(?:ES)?)\b"
+)
+# "USA", "U.S.A.", "US" or "(US)" after at least one other word: "OCTASIC US INC.", "FOSTER & FREEMAN USA INC".
+# Not "… OF AMERICA" (a U.S. naming habit) and not a name that opens with "USA" ("USA COURIERS").
+US_ARM_NAME = r"^\S.*?\s\(?(?:USA|U\.S\.A\.?|US|U\.S\.)\)?(?:[\s,.]|$)"
 
 MIN_ISSUER_KEY = 6  # shorter issuer names ("CAE", "BCE") open too many unrelated vendor names
 MAX_AWARD_KEYS = 5
@@ -56,7 +94,7 @@ def _issuer_hits(names: list[str], issuers: pl.DataFrame) -> dict[str, tuple[str
     return hits
 
 
-def near_misses(matcher: NameMatcher, names: list[str], reason: str = "near_miss") -> dict[str, tuple[str, str]]:
+def near_misses(matcher: NameMatcher, names: list[str], reason: str = Reason.NEAR_MISS) -> dict[str, tuple[str, str]]:
     """Name -> (firm id, reason) for each unattributed name that resembles a registry firm: the matcher found
     no firm, or only a look-alike the scoring would not take on the name alone."""
     near: dict[str, tuple[str, str]] = {}
@@ -85,10 +123,21 @@ def review_candidates(
             pl.col("link_date").min().alias("first_date"),
             pl.col("link_date").max().alias("last_date"),
             pl.col("agency_code").drop_nulls().unique().sort().alias("agencies"),
+            pl.col("description").str.contains(CANADIAN_TAX).any().alias("_canadian_tax"),
             (pl.col("domestic_or_foreign_entity") == FOREIGN_OWNED_US).any().alias("_foreign_owned"),
+            pl.col("domestic_or_foreign_entity").is_in(FOREIGN_ENTITIES).any().alias("_foreign_entity"),
+            (pl.col("domestic_or_foreign_entity") == US_OWNED).any().alias("_us_owned"),
             pl.col("award_key").drop_nulls().unique().sort().head(MAX_AWARD_KEYS).alias("award_keys"),
         )
         .filter(pl.col("amount") > 0)
+    )
+    # A record that places the recipient in Canada makes it a (discovered) Canadian firm; the same name's records
+    # that give no country stay unattributed, and are queued here.
+    located_in_canada = attributed.filter(pl.col("recipient_country_code") == CANADA).select(
+        pl.col("recipient_name").unique().drop_nulls(), pl.lit(True).alias("_canadian")
+    )
+    vendors = vendors.join(located_in_canada, on="recipient_name", how="left").with_columns(
+        pl.col("_canadian").fill_null(False)
     )
     names = vendors["recipient_name"].to_list()
     near = near_misses(matcher, names)
@@ -101,19 +150,45 @@ def review_candidates(
     )
     issuer_frame = pl.DataFrame(
         [
-            (name, issuer_id, f"issuer_name: opens with {issuer_name} ({issuer_id})")
+            (name, issuer_id, f"{Reason.ISSUER_NAME}: opens with {issuer_name} ({issuer_id})")
             for name, (issuer_id, issuer_name) in issuer_hits.items()
         ],
         schema={"recipient_name": pl.String, "suggested_issuer_id": pl.String, "_issuer": pl.String},
         orient="row",
     )
-    foreign = pl.when(pl.col("_foreign_owned")).then(
-        pl.lit("foreign_owned: foreign-owned business incorporated in the U.S.")
-    )
+
+    def reason(flag: str | pl.Expr, code: Reason, detail: str) -> pl.Expr:
+        return pl.when(pl.col(flag) if isinstance(flag, str) else flag).then(pl.lit(f"{code}: {detail}"))
+
+    us_arm = pl.col("recipient_name").str.to_uppercase().str.contains(US_ARM_NAME) & ~pl.col("_us_owned")
     ranked = (
         vendors.join(near_frame, on="recipient_name", how="left")
         .join(issuer_frame, on="recipient_name", how="left")
-        .with_columns(pl.concat_list("_near", "_issuer", foreign).list.drop_nulls().alias("reasons"))
+        .with_columns(
+            pl.concat_list(
+                reason(
+                    "_canadian",
+                    Reason.CANADIAN_RECIPIENT,
+                    "a record of this name gives the recipient's country as Canada",
+                ),
+                "_near",
+                "_issuer",
+                reason("_canadian_tax", Reason.CANADIAN_TAX, "a description charges Canadian sales tax (HST/GST/QST)"),
+                reason("_foreign_owned", Reason.FOREIGN_OWNED, "foreign-owned business incorporated in the U.S."),
+                reason(
+                    "_foreign_entity",
+                    Reason.FOREIGN_ENTITY,
+                    "the record flags a foreign business or other foreign entity, not incorporated in the U.S.",
+                ),
+                reason(
+                    us_arm,
+                    Reason.US_ARM_NAME,
+                    "the name marks the U.S. arm (“USA”, “US”) of a business based elsewhere",
+                ),
+            )
+            .list.drop_nulls()
+            .alias("reasons")
+        )
         .filter(pl.col("reasons").list.len() > 0)
         .sort(["amount", "recipient_name"], descending=[True, False])
         .with_row_index("rank", offset=1)

@@ -22,6 +22,7 @@ from datasets.catalogue import KINDS, expected_rows
 from datasets.errors import DataError
 from datasets.ingest import LoadReport
 from datasets.store import connect
+from scoring.candidates import Reason
 from service import pipeline
 from service.settings import Settings, package_version
 
@@ -133,6 +134,9 @@ def _parser() -> argparse.ArgumentParser:
 
     review = commands.add_parser("candidates", help="the review queue: unattributed vendors that may be Canadian-owned")
     review.add_argument("--limit", type=int, default=50, help="how many, most dollars first (default 50)")
+    review.add_argument(
+        "--reason", choices=[r.value for r in Reason], default=None, help="only the candidates with this reason"
+    )
 
     ottawa = commands.add_parser(
         "federal-contracts",
@@ -271,14 +275,18 @@ def _read_scored(db: Path, read: Callable[[Cursor, Snapshot], T]) -> tuple[Snaps
         con.close()
 
 
-def cmd_candidates(db: Path, limit: int) -> int:
+def cmd_candidates(db: Path, limit: int, reason: str | None = None) -> int:
     from service.queries import candidates
 
-    scored = _read_scored(db, lambda cur, snapshot: candidates.review_candidates(cur, snapshot, limit))
+    code = Reason(reason) if reason else None
+    scored = _read_scored(db, lambda cur, snapshot: candidates.review_candidates(cur, snapshot, limit, reason=code))
     if scored is None:
         return 1
     snapshot, (rows, total) = scored
-    console.print(f"review queue as of {snapshot.as_of}: top {len(rows)} of {total:,} (not scored until confirmed)")
+    which = f" with reason {code}" if code else ""
+    console.print(
+        f"review queue as of {snapshot.as_of}: top {len(rows)} of {total:,}{which} (not scored until confirmed)"
+    )
     for r in rows:  # one line each, so the list reads the same in any terminal and in a file
         awards = ", ".join(r.award_keys[:2]) + (" …" if len(r.award_keys) > 2 else "")
         console.print(
@@ -549,7 +557,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             return cmd_serve(settings)
         if args.command == "candidates":
-            return cmd_candidates(db, args.limit)
+            return cmd_candidates(db, args.limit, args.reason)
         if args.command == "export-openapi":
             return cmd_export_openapi(args.output)
         if args.command == "overrides":

@@ -659,7 +659,10 @@ class ReviewCandidate(BaseModel):
     first_date: date | None = Field(description="the earliest record's date, ISO 8601")
     last_date: date | None = Field(description="the latest record's date, ISO 8601")
     agencies: list[str] = Field(description="the awarding agency codes in those records")
-    reasons: list[str] = Field(description="near_miss, issuer_name or foreign_owned, each with its detail")
+    reasons: list[str] = Field(
+        description="why it is queued, strongest first, each opening with its code and giving its detail: "
+        "canadian_recipient, near_miss, issuer_name, canadian_tax, foreign_owned, foreign_entity, us_arm_name"
+    )
     suggested_firm_id: str | None = Field(description="the registry firm it may be (from a near miss)")
     suggested_issuer_id: str | None = Field(description="the listed issuer it may be (from its name)")
     award_keys: list[str] = Field(description="up to five USAspending award keys, for tracing")

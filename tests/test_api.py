@@ -16,9 +16,11 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 
+from datasets.sources.usaspending.load import SEARCH_EXPORT
 from service.app import SNAPSHOT_HEADER, create_app
+from service.cli import main
 from service.settings import Settings
-from tests.conftest import build_store, serve
+from tests.conftest import build_store, ingest_and_score, serve, write_csv
 
 PROBLEM = "application/problem+json"
 ROSHEL_AWARD = "CONT_AWD_70CMSW26FR0000002_7012_47QSWA22D001R_4732"
@@ -355,6 +357,43 @@ def test_the_review_queue_is_served_as_a_list(client: TestClient) -> None:
     assert (
         client.get("/v1/candidates", params={"limit": 0}).headers["content-type"].startswith("application/problem+json")
     )
+
+
+def test_the_review_queue_filters_by_reason_in_the_api_and_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    header = [*SEARCH_EXPORT.required_names, "Transaction Description"]
+    rows = [  # Agency, Award ID, Recipient Name, Obligation, Action Date, Modification, Generated Award ID, text
+        ["ICE", "P1", "ROSHELL LLC", "900", "2026-01-05", "0", "CONT_AWD_P1_7012_-NONE-_-NONE-", "HAULING"],
+        [
+            "CBP",
+            "P2",
+            "WINDSOR CLEANERS LIMITED",
+            "500",
+            "2026-02-05",
+            "0",
+            "CONT_AWD_P2_7014_-NONE-_-NONE-",
+            "JANITORIAL SERVICES & HST TAX",
+        ],
+        ["CBP", "P3", "OCTAGON RADIO US INC.", "300", "2026-03-05", "0", "CONT_AWD_P3_7014_-NONE-_-NONE-", "RADIOS"],
+    ]
+    export = write_csv(tmp_path / "export.csv", header, rows)
+    db = ingest_and_score(build_store(tmp_path / "queue.duckdb", scored=False), [export], "2026-11-22")
+    with serve(db) as client:
+        everything = client.get("/v1/candidates").json()
+        assert [c["recipient_name"] for c in everything["data"]] == [r[2] for r in rows]
+        taxed = client.get("/v1/candidates", params={"reason": "canadian_tax"}).json()
+        assert taxed["count"] == 1 and [c["rank"] for c in taxed["data"]] == [2]  # the whole queue's rank
+        assert taxed["data"][0]["reasons"][0].startswith("canadian_tax: ")
+        near = client.get("/v1/candidates", params={"reason": "near_miss"}).json()["data"]
+        assert [c["recipient_name"] for c in near] == ["ROSHELL LLC"]
+        wrong = client.get("/v1/candidates", params={"reason": "maple"})
+        assert wrong.status_code == 422 and wrong.headers["content-type"].startswith("application/problem+json")
+        assert "us_arm_name" in wrong.json()["detail"]
+    assert main(["--db", str(db), "candidates", "--reason", "us_arm_name"]) == 0
+    printed = capsys.readouterr().out
+    assert "top 1 of 1 with reason us_arm_name" in printed and "OCTAGON RADIO US INC." in printed
+    assert "ROSHELL" not in printed
 
 
 def test_a_pilot_known_only_by_its_month_is_dated_and_scored(db: Path) -> None:

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from scoring import ScoreResult, StoreFrames, load_methodology, score
+from scoring.candidates import Reason
 from scoring.normalize import normalize_name
 from scoring.resolve import FOREIGN_OWNED_US
 from scoring.rollup import ultimate_canadian_parents
@@ -337,6 +338,44 @@ def test_the_review_queue_ranks_unattributed_vendors_with_reasons_and_never_scor
     assert reasons["ACME WIDGETS INC"] == ["foreign_owned: foreign-owned business incorporated in the U.S."]
     assert queue["award_keys"].to_list()[0] == ["A2"]
     assert result.contributions.height == 0 and result.scores["score"].to_list() == [0.0]
+
+
+def test_the_review_queue_reads_canadian_country_tax_foreign_flags_and_us_arm_names() -> None:
+    """The signals besides names: the record's country, Canadian sales tax in a description, the foreign-entity
+    flags, and a name marking a U.S. arm, which a record saying "U.S. owned" overrules."""
+    foreign = "FOREIGN-OWNED BUSINESS NOT INCORPORATED IN THE U.S."
+
+    def on(n: int, amount: str, name: str, **extra: str) -> dict[str, object]:
+        return tx(f"t{n}", f"A{n}", amount, date(2026, 1, 1), name, **extra)
+
+    transactions = [
+        # One record places it in Canada (a discovered Canadian firm); its other record gives no country.
+        tx("t0", "A0", "50.00", date(2025, 1, 1), "MAPLE WIDGETS LTD", recipient_country_code="CAN"),
+        on(1, "900.00", "MAPLE WIDGETS LTD"),
+        on(2, "800.00", "WINDSOR CLEANERS LIMITED", transaction_description="JANITORIAL SERVICES & HST TAX"),
+        on(3, "700.00", "OFFSHORE TOOLS CORP", domestic_or_foreign_entity=foreign),
+        on(4, "600.00", "OCTAGON RADIO US INC."),
+        on(5, "500.00", "PRAIRIE SOFTWARE (USA) LLC"),
+        # Not candidates: a U.S.-owned business whose name ends in "USA"; "USA" opening a name; "…OF AMERICA";
+        # a tax that is not Canada's.
+        on(6, "400.00", "HOMEGROWN USA INC", domestic_or_foreign_entity="U.S. OWNED BUSINESS"),
+        on(7, "300.00", "USA COURIERS, INC."),
+        on(8, "200.00", "CORRECTIONS CORPORATION OF AMERICA"),
+        on(9, "100.00", "TEXAS SUPPLY", transaction_description="STATE SALES TAX"),
+    ]
+    result = score(_frames(transactions=transactions), load_methodology(), AS_OF)
+    reasons = {name: [r.split(":")[0] for r in rs] for name, rs in zip(
+        result.candidates["recipient_name"], result.candidates["reasons"].to_list(), strict=True
+    )}  # fmt: skip
+    assert reasons == {
+        "MAPLE WIDGETS LTD": [Reason.CANADIAN_RECIPIENT],
+        "WINDSOR CLEANERS LIMITED": [Reason.CANADIAN_TAX],
+        "OFFSHORE TOOLS CORP": [Reason.FOREIGN_ENTITY],
+        "OCTAGON RADIO US INC.": [Reason.US_ARM_NAME],
+        "PRAIRIE SOFTWARE (USA) LLC": [Reason.US_ARM_NAME],
+    }
+    assert result.candidates["rank"].to_list() == [1, 2, 3, 4, 5]  # most dollars first
+    assert result.contributions["award_key"].to_list() == ["A0"]  # only the record located in Canada is scored
 
 
 def test_an_8a_joint_ventures_other_partner_is_credited_at_most_49_percent() -> None:
