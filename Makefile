@@ -6,7 +6,7 @@ DB     ?= var/exposure.duckdb
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test check lint typecheck bench openapi clean
+.PHONY: run test check lint typecheck bench openapi review-queue clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "exposure-screen needs Python 3.11 or newer")'
@@ -40,6 +40,17 @@ check: $(VENV)/.installed
 ## bench: the benchmarks, each printing ratios against a baseline measured in the same run
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench
+
+## review-queue: load the real ICE/CBP files of $(REAL) into a scratch store, score it and print the top 50 candidates
+REAL ?= ../shared/data/real
+review-queue: $(VENV)/.installed
+	@test -d "$(REAL)/usaspending_cbp_ice_fy2021_2026" || { echo "no real files under $(REAL) (set REAL=...)"; exit 1; }
+	@rm -f var/review-queue.duckdb var/review-queue.duckdb.wal
+	@$(BIN)/exposure --db var/review-queue.duckdb init > /dev/null
+	@$(BIN)/exposure --db var/review-queue.duckdb ingest "$(REAL)"/usaspending_cbp_ice_fy2021_2026/*.csv \
+		"$(REAL)"/usaspending_ice_*.csv > /dev/null
+	@$(BIN)/exposure --db var/review-queue.duckdb score > /dev/null
+	$(BIN)/exposure --db var/review-queue.duckdb candidates --limit 50
 
 ## openapi: regenerate the committed OpenAPI contract
 openapi: $(VENV)/.installed

@@ -11,6 +11,7 @@ import duckdb
 from datasets.db import first_row, scalar
 from datasets.errors import LoadError, NotFoundError
 from scoring.normalize import normalize_name
+from scoring.resolve import ANY_FIRM
 
 UEI_LENGTH = 12
 
@@ -33,18 +34,24 @@ def add_override(
     *,
     name: str | None,
     uei: str | None,
-    firm_id: str,
+    firm_id: str | None,
     decision: str,
     by: str,
     why: str,
 ) -> Override:
+    """Record an analyst's decision. "is_not" without a firm says the vendor is no registry firm at all (not
+    Canadian-owned): it is stored against ANY_FIRM, attributes to none, and leaves the review queue."""
     if bool(name) == bool(uei):
         raise LoadError("give exactly one of --name or --uei")
     if decision not in ("is", "is_not"):
         raise LoadError(f"decision must be 'is' or 'is_not', not {decision!r}")
     if not by.strip() or not why.strip():
         raise LoadError("an override needs who decided it (--by) and why (--why)")
-    if scalar(con, "SELECT count(*) FROM firms WHERE firm_id = ?", [firm_id]) == 0:
+    if firm_id is None:
+        if decision == "is":
+            raise LoadError("an 'is' decision needs the registry firm (--firm)")
+        firm_id = ANY_FIRM
+    elif scalar(con, "SELECT count(*) FROM firms WHERE firm_id = ?", [firm_id]) == 0:
         raise NotFoundError(f"no firm {firm_id!r} in the registry")
     if uei:
         scheme, value = "uei", uei.strip().upper()

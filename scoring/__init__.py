@@ -268,6 +268,9 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         unmapped_categories=unmapped(links).collect(),
         discovered_firms=discovered,
         candidates=review_candidates(
-            attributed, matcher, frames.issuers.collect() if frames.issuers is not None else None
+            attributed,
+            matcher,
+            frames.issuers.collect() if frames.issuers is not None else None,
+            overrides=overrides,
         ),
     )

@@ -24,7 +24,7 @@ from enum import StrEnum
 import polars as pl
 
 from scoring.matching import NameMatcher
-from scoring.normalize import normalize_names
+from scoring.normalize import normalize_names, normalized_name_expr
 from scoring.resolve import FOREIGN_OWNED_US
 
 
@@ -106,12 +106,25 @@ def near_misses(matcher: NameMatcher, names: list[str], reason: str = Reason.NEA
 
 
 def review_candidates(
-    attributed: pl.DataFrame, matcher: NameMatcher, issuers: pl.DataFrame | None = None, limit: int | None = None
+    attributed: pl.DataFrame,
+    matcher: NameMatcher,
+    issuers: pl.DataFrame | None = None,
+    limit: int | None = None,
+    overrides: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """One row per unattributed vendor name with at least one reason, most dollars first."""
+    """One row per unattributed vendor name with at least one reason, most dollars first. A vendor an analyst
+    has ruled on (an "is_not" override of its name or UEI) has been reviewed and leaves the queue."""
     open_links = attributed.filter(
         pl.col("firm_id").is_null() & (pl.col("link_kind") != "evidence") & pl.col("recipient_name").is_not_null()
     )
+    if overrides is not None and not overrides.is_empty():
+        ruled = overrides.filter(pl.col("decision") == "is_not")
+        by_name = ruled.filter(pl.col("scheme") == "name")["value"].to_list()
+        by_uei = ruled.filter(pl.col("scheme") == "uei")["value"].to_list()
+        open_links = open_links.filter(
+            ~normalized_name_expr(pl.col("recipient_name")).is_in(by_name)
+            & ~pl.col("recipient_uei").fill_null("").is_in(by_uei)
+        )
     if open_links.is_empty():
         return pl.DataFrame(schema=CANDIDATE_SCHEMA)
     vendors = (

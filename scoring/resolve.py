@@ -15,6 +15,7 @@ from scoring.normalize import normalized_name_expr
 EXACT_NAME_CONFIDENCE = 0.97
 EXACT_NAMES_ONLY = "exact"  # firms.name_matching: only an exact (normalised) name attributes to the firm
 FOREIGN_OWNED_US = "FOREIGN-OWNED BUSINESS INCORPORATED IN THE U.S."
+ANY_FIRM = "*"  # an "is_not" decision about every registry firm: the vendor is not Canadian-owned
 FOREIGN_OWNED_ACCEPT = 0.85
 
 # (link column, registry scheme, rule name), in priority order.
@@ -157,7 +158,7 @@ def fuzzy_attribute(attributed: pl.DataFrame, matcher: NameMatcher) -> pl.DataFr
 
 def apply_overrides(attributed: pl.DataFrame, overrides: pl.DataFrame) -> pl.DataFrame:
     """Analysts' decisions win: "is" puts a vendor (by UEI or normalised name) on a firm; "is not" takes
-    it off that firm, whatever matched it."""
+    it off that firm (off every firm, for ANY_FIRM), whatever matched it."""
     if overrides.is_empty():
         return attributed
     names = attributed.select(pl.col("recipient_name").unique().drop_nulls())
@@ -175,16 +176,25 @@ def apply_overrides(attributed: pl.DataFrame, overrides: pl.DataFrame) -> pl.Dat
             .select(pl.col("value").alias(column), pl.col("_of").alias("_is"), pl.col("override_id").alias("_is_id"))
             .unique(column, keep="last")
         )
+        refusals = rules.filter(pl.col("decision") == "is_not")
         negative = (
-            rules.filter(pl.col("decision") == "is_not")
+            refusals.filter(pl.col("_of") != ANY_FIRM)
             .select(pl.col("value").alias(column), pl.col("_of").alias("firm_id"), pl.lit(True).alias("_is_not"))
             .unique([column, "firm_id"])
         )
-        keyed = keyed.join(positive, on=column, how="left", maintain_order="left").join(
-            negative, on=[column, "firm_id"], how="left", maintain_order="left"
+        no_firm = (
+            refusals.filter(pl.col("_of") == ANY_FIRM)
+            .select(pl.col("value").alias(column), pl.lit(True).alias("_is_no_firm"))
+            .unique(column)
+        )
+        keyed = (
+            keyed.join(positive, on=column, how="left", maintain_order="left")
+            .join(negative, on=[column, "firm_id"], how="left", maintain_order="left")
+            .join(no_firm, on=column, how="left", maintain_order="left")
         )
         forced = pl.col("_is").is_not_null()
-        refused = pl.col("_is_not").fill_null(False) & ~forced
+        no_firm_refused = pl.col("_is_no_firm").fill_null(False) & pl.col("firm_id").is_not_null()
+        refused = (pl.col("_is_not").fill_null(False) | no_firm_refused) & ~forced
         keyed = keyed.with_columns(
             pl.when(forced).then(pl.col("_is")).when(refused).then(None).otherwise(pl.col("firm_id")).alias("firm_id"),
             pl.when(forced)
@@ -203,5 +213,5 @@ def apply_overrides(attributed: pl.DataFrame, overrides: pl.DataFrame) -> pl.Dat
             .then(None)
             .otherwise(pl.col("match_confidence"))
             .alias("match_confidence"),
-        ).drop("_is", "_is_id", "_is_not")
+        ).drop("_is", "_is_id", "_is_not", "_is_no_firm")
     return keyed.drop("_name_key")

@@ -23,6 +23,7 @@ from datasets.errors import DataError
 from datasets.ingest import LoadReport
 from datasets.store import connect
 from scoring.candidates import Reason
+from scoring.resolve import ANY_FIRM
 from service import pipeline
 from service.settings import Settings, package_version
 
@@ -89,7 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     target = add.add_mutually_exclusive_group(required=True)
     target.add_argument("--name", help="the vendor name as records spell it")
     target.add_argument("--uei", help="the vendor's UEI")
-    add.add_argument("--firm", required=True, help="the registry firm id")
+    add.add_argument(
+        "--firm", help="the registry firm id (leave it out with --decision is_not: the vendor is no registry firm)"
+    )
     add.add_argument("--decision", choices=["is", "is_not"], required=True)
     add.add_argument("--by", required=True, help="who decided")
     add.add_argument("--why", required=True, help="why, with the source looked at")
@@ -327,6 +330,10 @@ def cmd_serve(settings: Settings) -> int:
     return 0
 
 
+def _firm_label(firm_id: str) -> str:
+    return "any registry firm" if firm_id == ANY_FIRM else firm_id
+
+
 def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
     from datasets.overrides import add_override, list_overrides, remove_override
 
@@ -338,7 +345,7 @@ def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
             con.close()
         for o in found:  # one line each: easy to read, easy to grep
             console.print(
-                f"#{o.override_id} {o.scheme} {o.raw_value!r} {o.decision} {o.firm_id} "
+                f"#{o.override_id} {o.scheme} {o.raw_value!r} {o.decision} {_firm_label(o.firm_id)} "
                 f"by {o.decided_by} at {o.decided_at:%Y-%m-%d %H:%M}: {o.reason}"
             )
         console.print(f"{len(found)} override{'s' if len(found) != 1 else ''}")
@@ -355,8 +362,8 @@ def cmd_overrides(db: Path, args: argparse.Namespace) -> int:
                 on_step=lambda step: progress.update(task, description=step),
             )  # fmt: skip
             done = (
-                f"override #{o.override_id}: {o.scheme} {o.value!r} {o.decision.replace('_', ' ')} {o.firm_id} "
-                f"({o.decided_by}: {o.reason})"
+                f"override #{o.override_id}: {o.scheme} {o.value!r} {o.decision.replace('_', ' ')} "
+                f"{_firm_label(o.firm_id)} ({o.decided_by}: {o.reason})"
             )
         else:
             o, refreshed = pipeline.change(

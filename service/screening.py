@@ -19,6 +19,7 @@ from scoring.exposure import score_from_weighted
 from scoring.matching import NameCandidate
 from scoring.methodology import Methodology, Tier
 from scoring.normalize import normalize_names
+from scoring.resolve import ANY_FIRM
 from service.errors import ApiError
 from service.identifiers import validate
 from service.models import (
@@ -173,6 +174,8 @@ def _match_name(serving: ServingSnapshot, name: str, key: str | None) -> NameRes
     if key in serving.name_overrides:
         identity, via = _firm_identity(serving, serving.name_overrides[key])
         out.hit = Hit("name", key, identity, "override", 1.0, via, {"reason": "an analyst's decision"})
+        return out
+    if (key, ANY_FIRM) in serving.refused:  # an analyst found it is no registry firm and no Canadian issuer
         return out
     registry = serving.matcher.match_normalized(name, key)
     # A look-alike spelling of a short name ("ROSHELL" for "ROSHEL") is a near miss for an analyst, never a match.

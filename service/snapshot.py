@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from scoring.matching import NameMatcher
+from scoring.resolve import ANY_FIRM
 from service.db import Connection, Cursor
 from service.models import FirmProfile, FirmSummary, Snapshot
 from service.queries import firms as firm_queries
@@ -160,8 +161,8 @@ def _load_lookups(cur: Cursor, serving: ServingSnapshot) -> None:
             serving.refused.add((value, firm_id))
         elif decision == "is":
             serving.identifiers[("uei", value)] = firm_id
-        elif serving.identifiers.get(("uei", value)) == firm_id:
-            del serving.identifiers[("uei", value)]
+        elif firm_id == ANY_FIRM or serving.identifiers.get(("uei", value)) == firm_id:
+            serving.identifiers.pop(("uei", value), None)
 
 
 def _load_profiles(cur: Cursor, serving: ServingSnapshot, top_contributions: int) -> None:

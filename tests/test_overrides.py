@@ -10,10 +10,11 @@ from fastapi.testclient import TestClient
 
 from datasets.errors import LoadError, NotFoundError
 from datasets.overrides import add_override, list_overrides, remove_override
+from datasets.sources.usaspending.load import SEARCH_EXPORT
 from service.app import create_app
 from service.cli import main
 from service.settings import Settings
-from tests.conftest import build_store, read_only
+from tests.conftest import build_store, ingest_and_score, read_only, write_csv
 
 
 @pytest.fixture
@@ -130,3 +131,37 @@ def test_an_override_added_while_the_database_is_served_goes_through_a_refresh(
         assert con.execute("SELECT count(*) FROM scores").fetchone() != (0,)  # rescored with it
     finally:
         con.close()
+
+
+def test_is_not_without_a_firm_says_the_vendor_is_no_registry_firm(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An analyst who finds a vendor is not Canadian-owned rules it off every firm: it attributes to none, a
+    screening of the name matches nothing, and it leaves the review queue."""
+    export = write_csv(
+        tmp_path / "export.csv",
+        SEARCH_EXPORT.required_names,
+        [["CBP", "P3", "OCTAGON RADIO US INC.", "300", "2026-03-05", "0", "CONT_AWD_P3_7014_-NONE-_-NONE-"]],
+    )
+    ingest_and_score(db, [export], "2026-11-22")
+    with read_only(db) as con:
+        queued = {r[0] for r in con.execute("SELECT recipient_name FROM review_candidates").fetchall()}
+    assert "OCTAGON RADIO US INC." in queued
+    assert _contribution(db, "CONT_AWD_70CMSW26FR0000002") == [("roshel", "alias:name")]
+    assert main(["--db", str(db), "overrides", "add", "--name", "ROSHEL LLC", "--decision", "is", "--by", "a",
+                 "--why", "b"]) == 1  # fmt: skip
+    assert "needs the registry firm (--firm)" in capsys.readouterr().err
+    for name in ("ROSHEL LLC", "OCTAGON RADIO US INC."):
+        args = ["overrides", "add", "--name", name, "--decision", "is_not", "--by", "analyst", "--why", "checked"]
+        assert main(["--db", str(db), *args]) == 0
+    assert "is not any registry firm" in capsys.readouterr().out
+    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    assert _contribution(db, "CONT_AWD_70CMSW26FR0000002") == []
+    with read_only(db) as con:
+        queued = {r[0] for r in con.execute("SELECT recipient_name FROM review_candidates").fetchall()}
+    assert "OCTAGON RADIO US INC." not in queued
+    with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as client:
+        [ruled] = client.post("/v1/screen", json={"items": [{"ref": "1", "name": "Roshel LLC"}]}).json()["data"]
+    assert ruled["match"] is None and ruled["verdict"] == "not_covered"
+    assert main(["--db", str(db), "overrides", "list"]) == 0
+    assert "'OCTAGON RADIO US INC.' is_not any registry firm by analyst" in capsys.readouterr().out
