@@ -150,6 +150,27 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "PATHFINDER LABS LIMITED",
         "COSTCONTROL USA, LLC",
         "BEAVERFIT NORTH AMERICA LLC",
+        # Great-West Lifeco's Empower insurer, Canadian National's U.S. railroads and Fairfax's Crum & Forster and
+        # Allied World are exact-only. In the files (besides EMPOWER AI and EMPOWER VIRTUAL CONNECT above):
+        "GREAT WESTERN TIRE, INC",
+        "ALLIED WASTE SYSTEMS INC",
+        "ALLIED WASTE TRANSPORTATION INC",
+        "ALLIED WINGS FLIGHT TRAINING SERVICES",
+        "TIG ITEX",
+        "GRAND TOY",
+        "EMPOWERED NETWORKS",
+        "NEW TECH CENTRAL LLC",  # an ICE vendor the review queue now shows as resembling WISCONSIN CENTRAL
+        # Plausible ones, not in the files:
+        "EMPOWER FEDERAL CREDIT UNION",
+        "GREAT WEST CASUALTY COMPANY",
+        "CANADIAN NATIONAL INSTITUTE FOR THE BLIND",
+        "CANADIAN NATIONAL EXHIBITION",
+        "ILLINOIS CENTRAL COLLEGE",
+        "ILLINOIS CENTRAL SCHOOL BUS LLC",
+        "WISCONSIN CENTRAL CREDIT UNION",
+        "GRAND TRUNK PACIFIC CONSTRUCTION",
+        "CRUM ELECTRIC SUPPLY",
+        "ALLIED WORLD TRAVEL",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -244,6 +265,30 @@ def test_tforce_worldwide_takes_its_exact_name_and_rolls_up(registry: tuple[Name
     assert (exact.firm_id, exact.method) == ("tforce-worldwide", "alias")
     assert parent_of["tforce-worldwide"] == "tfi-international"
     assert longer.firm_id is None
+
+
+@pytest.mark.parametrize(
+    ("name", "firm_id", "parent_id"),
+    [
+        # Empower's insurer under its current and its former legal name (one SEC registrant, CIK 744455).
+        ("EMPOWER ANNUITY INSURANCE COMPANY OF AMERICA", "empower-annuity-insurance-company-of-america", "tsx-gwo"),
+        ("GREAT-WEST LIFE & ANNUITY INSURANCE COMPANY", "empower-annuity-insurance-company-of-america", "tsx-gwo"),
+        ("ILLINOIS CENTRAL RAILROAD COMPANY", "illinois-central-railroad", "tsx-cnr"),
+        ("WISCONSIN CENTRAL LTD", "wisconsin-central", "tsx-cnr"),
+        ("GRAND TRUNK WESTERN RAILROAD COMPANY", "grand-trunk-western-railroad", "tsx-cnr"),
+        ("CRUM & FORSTER HOLDINGS CORP", "crum-forster-holdings", "tsx-ffh"),
+        ("ALLIED WORLD ASSURANCE COMPANY HOLDINGS, AG", "allied-world", "tsx-ffh"),
+    ],
+)
+def test_the_exact_only_subsidiaries_of_the_fourth_pass_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]], name: str, firm_id: str, parent_id: str
+) -> None:
+    """The U.S. subsidiaries added for Great-West Lifeco, Canadian National and Fairfax are exact-only: their own
+    legal names are attributed and roll up to the listed parent; EMPOWER AI, ALLIED WASTE and the like are not."""
+    matcher, parent_of = registry
+    match = matcher.match_many([name])[0]
+    assert (match.firm_id, match.method) == (firm_id, "alias")
+    assert parent_of[firm_id] == parent_id
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:

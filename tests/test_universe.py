@@ -47,6 +47,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-slf",
     "tsx-td",
     "tfi-international",
+    "tsx-gwo",
+    "tsx-cnr",
 }
 
 
@@ -245,10 +247,12 @@ def test_the_same_portfolio_by_isin_alone_never_passes_an_unmatched_item(client:
 
 
 def test_pass_is_known_and_checked_with_its_coverage(client: TestClient) -> None:
-    cn, cae = _screen(client, [{"isin": "CA1363751027"}, {"name": "CAE Inc."}])  # CN Rail: an issuer, no firm
-    assert cn["verdict"] == "pass" and cn["match"]["issuer_id"] == "tsx-cnr" and cn["match"]["firm_id"] is None
-    assert cn["coverage"]["issuer_id"] == "tsx-cnr" and cn["coverage"]["snapshot_id"]
-    assert cn["coverage"]["records_from"] and cn["coverage"]["agencies"]
+    # Power Corporation: an issuer, no firm (CN Rail, used here before, is now a registry firm).
+    power, cae = _screen(client, [{"isin": "CA7392391016"}, {"name": "CAE Inc."}])
+    assert power["verdict"] == "pass" and power["match"]["issuer_id"] == "tsx-pow"
+    assert power["match"]["firm_id"] is None
+    assert power["coverage"]["issuer_id"] == "tsx-pow" and power["coverage"]["snapshot_id"]
+    assert power["coverage"]["records_from"] and power["coverage"]["agencies"]
     # A registry firm: its subsidiaries and aliases were checked too.
     assert cae["match"]["firm_id"] == "cae" and cae["match"]["issuer_id"] == "cae"
     assert cae["coverage"]["subsidiaries_checked"] >= 1 and cae["coverage"]["aliases_checked"] >= 2
