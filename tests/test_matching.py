@@ -171,6 +171,20 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "GRAND TRUNK PACIFIC CONSTRUCTION",
         "CRUM ELECTRIC SUPPLY",
         "ALLIED WORLD TRAVEL",
+        # WSP's Parsons Brinckerhoff and Louis Berger (Berger Group Holdings) are exact-only: Parsons is also
+        # Parsons Corporation, a large U.S. federal contractor, and Berger is many businesses' name. In the files
+        # (CBP, and the ICE award summaries):
+        "BERGER ENTERPRISES LLC",
+        "BERGER TRANSFER & STORAGE, INC.",
+        # GoC vendor spellings of Parsons Brinckerhoff's Canadian units, not the U.S. entities WSP bought:
+        "PARSONS BRINCKERHOFF HALSALL",
+        "PARSONS BRINCKERHOFF ENGINEERING",
+        # Plausible ones, not in the files:
+        "PARSONS CORPORATION",
+        "PARSONS GOVERNMENT SERVICES INC.",
+        "PARSONS TRANSPORTATION GROUP INC.",
+        "BERGER HOLDINGS LLC",
+        "BERGER GROUP",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -289,6 +303,20 @@ def test_the_exact_only_subsidiaries_of_the_fourth_pass_take_their_exact_names_a
     match = matcher.match_many([name])[0]
     assert (match.firm_id, match.method) == (firm_id, "alias")
     assert parent_of[firm_id] == parent_id
+
+
+def test_wsp_us_acquisitions_take_their_exact_names_and_roll_up(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+    """Parsons Brinckerhoff (WSP's from 2014-10-31) and Berger Group Holdings, the parent of Louis Berger (from
+    2018-12-18), are exact-only: their own names are attributed and roll up to WSP Global; a longer name is
+    offered for review, never taken."""
+    matcher, parent_of = registry
+    pb, berger, louis, longer = matcher.match_many(
+        ["PARSONS BRINCKERHOFF, INC.", "BERGER GROUP HOLDINGS, INC.", "LOUIS BERGER", "PARSONS BRINCKERHOFF GROUP INC"]
+    )
+    assert (pb.firm_id, pb.method) == ("parsons-brinckerhoff", "alias")
+    assert (berger.firm_id, louis.firm_id) == ("berger-group-holdings", "berger-group-holdings")
+    assert parent_of["parsons-brinckerhoff"] == parent_of["berger-group-holdings"] == "wsp"
+    assert longer.firm_id is None and longer.candidates[0].firm_id == "parsons-brinckerhoff"
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
