@@ -303,7 +303,7 @@ def test_a_batch_screened_through_the_api_is_not_shown_as_a_vendor_check(db: Pat
 
 def test_the_firms_list_pages_filters_and_links_each_profile(client: TestClient) -> None:
     first = page(client.get("/firms"))
-    assert "38 match" in first.words
+    assert "39 match" in first.words
     assert first.words.index("Garda World Security Corporation") < first.words.index("Roshel")
     assert "/firms/roshel?lang=en" in first.links
     following = [link for link in first.links if "cursor=" in link]
@@ -311,10 +311,10 @@ def test_the_firms_list_pages_filters_and_links_each_profile(client: TestClient)
     second = page(client.get(following[0]))
     assert "Open Text Corporation" in second.words and "Garda World" not in second.words
     high = page(client.get("/firms", params={"tier": "high", "lang": "fr"}))
-    assert "3 correspondent" in high.words and "élevée" in high.words
+    assert "4 correspondent" in high.words and "élevée" in high.words
     export = next(link for link in high.links if link.startswith("/v1/firms"))
     assert urlsplit(export).query == "format=csv&sort=-score&tier=high"
-    assert client.get(export).text.count("\n") == 4  # the header and the three firms
+    assert client.get(export).text.count("\n") == 5  # the header and the four firms
 
 
 def test_the_firms_list_refuses_an_unknown_tier_or_cursor_in_words(client: TestClient) -> None:

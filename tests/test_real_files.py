@@ -220,3 +220,19 @@ def test_the_review_queue_on_the_real_files(
     assert main(["--db", str(db), "candidates", "--limit", "50"]) == 0
     printed = capsys.readouterr().out
     assert f"top {min(50, queue.height)} of {queue.height}" in printed and queue["recipient_name"][0] in printed
+
+
+def test_blackberry_software_sold_to_ice_through_resellers_counts_the_recorded_obligations(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    """ICE's BlackBerry UEM and AtHoc orders are awards to resellers (Akira, Anacapa, Four Points): the resellers
+    stay unattributed, and BlackBerry's evidence rows count each award's net obligations in the records, at
+    the reseller channel's weight."""
+    _db, result, _reports = scored
+    c = result.contributions
+    blackberry = c.filter(c["parent_id"] == "tsx-bb")
+    assert set(blackberry["link_kind"]) == {"evidence"} and blackberry.height == 6
+    assert blackberry["amount_cents"].sum() == 1_782_462_745  # US$17,824,627.45 over the six awards
+    assert set(blackberry["channel_weight"]) == {0.5}
+    resellers = {"AKIRA TECHNOLOGIES INC.", "ANACAPA MICRO PRODUCTS, INC.", "FOUR POINTS TECHNOLOGY, L.L.C."}
+    assert not resellers & set(c["recipient_name"].drop_nulls().to_list())

@@ -49,6 +49,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tfi-international",
     "tsx-gwo",
     "tsx-cnr",
+    "tsx-bb",
 }
 
 
