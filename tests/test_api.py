@@ -283,11 +283,11 @@ def test_screen_keeps_the_callers_order_and_applies_the_policy(client: TestClien
 
 
 def test_screen_policy_by_agency_scores_only_that_agencys_exposure(client: TestClient) -> None:
-    items = [{"ref": "roshel", "name": "Roshel"}, {"ref": "opentext", "name": "Open Text Corporation"}]
+    items = [{"ref": "roshel", "name": "Roshel"}, {"ref": "cae", "name": "CAE Inc."}]  # CAE's records are CBP's
     body = client.post("/v1/screen", json={"items": items, "policy": {"max_score": 10, "agencies": ["ICE"]}}).json()
-    roshel, opentext = body["data"]
+    roshel, cae = body["data"]
     assert roshel["verdict"] == "exclude" and "(agencies 7012)" in roshel["reason"]
-    assert opentext["match"]["firm_id"] == "opentext" and opentext["score"] == 0 and opentext["verdict"] == "pass"
+    assert cae["match"]["firm_id"] == "cae" and cae["score"] == 0 and cae["verdict"] == "pass"
 
 
 def test_a_screening_is_replayed_exactly(client: TestClient) -> None:

@@ -185,6 +185,12 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "PARSONS TRANSPORTATION GROUP INC.",
         "BERGER HOLDINGS LLC",
         "BERGER GROUP",
+        # BlackBerry and BRP are exact-only: "BlackBerry" and "BRP" are other businesses' names too.
+        "BLACKBERRY FARM LLC",
+        "BLACKBERRY SYSTEMS INC",
+        "BRP HOLDINGS LLC",
+        "BRP ENTERPRISES LLC",
+        "BRP GROUP INC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:

@@ -222,7 +222,7 @@ def test_the_review_queue_on_the_real_files(
     assert f"top {min(50, queue.height)} of {queue.height}" in printed and queue["recipient_name"][0] in printed
 
 
-def test_blackberry_software_sold_to_ice_through_resellers_counts_the_recorded_obligations(
+def test_canadian_products_sold_through_resellers_count_the_recorded_obligations(
     scored: tuple[Path, ScoreResult, list[LoadReport]],
 ) -> None:
     """ICE's BlackBerry UEM and AtHoc orders are awards to resellers (Akira, Anacapa, Four Points): the resellers
@@ -235,4 +235,11 @@ def test_blackberry_software_sold_to_ice_through_resellers_counts_the_recorded_o
     assert blackberry["amount_cents"].sum() == 1_782_462_745  # US$17,824,627.45 over the six awards
     assert set(blackberry["channel_weight"]) == {0.5}
     resellers = {"AKIRA TECHNOLOGIES INC.", "ANACAPA MICRO PRODUCTS, INC.", "FOUR POINTS TECHNOLOGY, L.L.C."}
+    # Open Text's software and BRP's Can-Am vehicles bought from resellers, the same way.
+    opentext = c.filter((c["parent_id"] == "opentext") & (c["link_kind"] == "evidence"))
+    # US$2,941,140.58 over four awards: Micro Focus renewal, EnCase Forensic, Network Automation, SiteScope.
+    assert opentext["amount_cents"].sum() == 294_114_058
+    brp = c.filter(c["parent_id"] == "tsx-doo")
+    assert brp["amount_cents"].to_list() == [5_916_400] and brp["category"].to_list() == ["vehicles_transport_other"]
+    resellers |= {"BLUE TECH INC.", "DISTRIBUTED TECHNOLOGY GROUP LLC", "NEW TECH SOLUTIONS, INC.", "LOGISTICS365 INC"}
     assert not resellers & set(c["recipient_name"].drop_nulls().to_list())

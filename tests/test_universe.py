@@ -50,6 +50,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-gwo",
     "tsx-cnr",
     "tsx-bb",
+    "tsx-doo",
 }
 
 
