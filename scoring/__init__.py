@@ -192,10 +192,10 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
         attributed.filter(pl.col("matched_by") == "recipient_country:CAN")
         .group_by("firm_id")
         .agg(pl.col("recipient_name").sort().first().alias("name"))
-        .with_columns(pl.lit(CANADA).alias("country_code"))
+        .with_columns(pl.lit(CANADA).alias("country_code"), pl.lit(None, dtype=pl.String).alias("listing_status"))
         .sort("firm_id")
     )
-    registry = frames.firms.select("firm_id", "name", "country_code").collect()
+    registry = frames.firms.select("firm_id", "name", "country_code", "listing_status").collect()
     all_firms = pl.concat([registry, discovered.select(registry.columns)], how="vertical")
     # Ownership is dated per record: a link counts for a parent only if every edge of its path held that day.
     rollup = dated_canadian_parents(all_firms.lazy(), frames.ownership, methodology.default_shares).collect()

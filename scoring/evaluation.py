@@ -79,9 +79,11 @@ def registry_from_csv(data_dir: Path) -> tuple[list[tuple[str, str]], dict[str, 
     pairs = [(r["firm_id"], r["alias"]) for r in aliases.iter_rows(named=True)]
     pairs += [(r["firm_id"], r["name"]) for r in firms.iter_rows(named=True)]
     rolled = ultimate_canadian_parents(
-        firms.select("firm_id", "country_code").lazy(), ownership.lazy(), {"joint_venture": 0.5}
+        firms.select("firm_id", "country_code", "listing_status").lazy(), ownership.lazy(), {"joint_venture": 0.5}
     ).collect()
-    parent_of = {r["firm_id"]: r["parent_id"] for r in rolled.iter_rows(named=True)}
+    # A firm credited to several Canadian firms (a listed subsidiary and its parent) names the nearest one.
+    nearest_last = rolled.sort(pl.col("path").list.len(), descending=True)
+    parent_of = {r["firm_id"]: r["parent_id"] for r in nearest_last.iter_rows(named=True)}
     return pairs, parent_of
 
 

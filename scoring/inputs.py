@@ -83,6 +83,7 @@ FIRMS: dict[str, Any] = {
     "firm_id": pl.String,
     "name": pl.String,
     "country_code": pl.String,
+    "listing_status": pl.String,  # "public": a listed firm, credited even when a Canadian parent is above it
     "annual_revenue": pl.Decimal(18, 2),
     "revenue_currency": pl.String,
     "revenue_basis": pl.String,

@@ -2,7 +2,9 @@
 
 Shares multiply along the path; an edge with no known share takes the methodology's default for its
 relation. Walking stops at the top of each chain or where a parent is already on the path (a cycle).
-A firm may reach several Canadian parents (a joint venture of two), each with its own share.
+A firm may reach several Canadian parents (a joint venture of two), each with its own share. A listed
+Canadian firm on the way up is credited too, at its own share: portfolios hold and screen Great-West Lifeco
+as well as Power Corporation, its controlling parent, and a clean bill for the listed subsidiary would be wrong.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from datetime import date, timedelta
 import polars as pl
 
 MAX_DEPTH = 32
+LISTED_COLUMN = "listing_status"
+LISTED = "public"
 
 
 def ultimate_canadian_parents(
@@ -20,8 +24,9 @@ def ultimate_canadian_parents(
     default_shares: dict[str, float],
     canada: str = "CAN",
 ) -> pl.LazyFrame:
-    """One row per (firm_id, parent_id): the top-most Canadian firm on each ownership path from the firm,
-    with `ownership_share` (product of the shares on the way) and `path` (firm ids, firm first)."""
+    """One row per (firm_id, parent_id): the top-most Canadian firm on each ownership path from the firm, and
+    every listed Canadian firm (`listing_status` public) on the way to it, with `ownership_share` (product of
+    the shares on the way) and `path` (firm ids, firm first)."""
     edges = ownership.select(
         pl.col("child_firm_id").alias("current"),
         pl.col("parent_firm_id").alias("next"),
@@ -32,6 +37,14 @@ def ultimate_canadian_parents(
     ).collect()
     countries = firms.select("firm_id", "country_code").collect()
     canadian = set(countries.filter(pl.col("country_code") == canada)["firm_id"].to_list())
+    listed: set[str] = set()
+    if LISTED_COLUMN in firms.collect_schema().names():
+        listed = set(
+            firms.filter((pl.col("country_code") == canada) & (pl.col(LISTED_COLUMN) == LISTED))
+            .select("firm_id")
+            .collect()["firm_id"]
+            .to_list()
+        )
 
     frontier = countries.select(
         pl.col("firm_id"),
@@ -70,15 +83,17 @@ def ultimate_canadian_parents(
                 "path": pl.List(pl.String),
             }
         )
-    # The top-most Canadian firm on each path: the last Canadian position.
+    # The top-most Canadian firm on each path (the last Canadian position), and the listed ones below it.
     exploded = (
         paths.with_row_index("_path")
         .explode(["path", "shares"])
         .with_columns(pl.int_range(pl.len()).over("_path").alias("_pos"))
     )
     canadian_steps = exploded.filter(pl.col("path").is_in(list(canadian)))
-    top = canadian_steps.sort("_pos").group_by("_path").last()
-    result = top.join(paths.with_row_index("_path").select("_path", pl.col("path").alias("full_path")), on="_path")
+    credited = canadian_steps.filter(
+        (pl.col("_pos") == pl.col("_pos").max().over("_path")) | pl.col("path").is_in(list(listed))
+    )
+    result = credited.join(paths.with_row_index("_path").select("_path", pl.col("path").alias("full_path")), on="_path")
     return (
         result.select(
             "firm_id",

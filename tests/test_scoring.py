@@ -12,6 +12,7 @@ import pytest
 
 from scoring import ScoreResult, StoreFrames, load_methodology, score
 from scoring.candidates import Reason
+from scoring.inputs import frame_of
 from scoring.normalize import normalize_name
 from scoring.resolve import FOREIGN_OWNED_US
 from scoring.rollup import ultimate_canadian_parents
@@ -59,6 +60,51 @@ def test_rollup_multiplies_shares_across_levels_and_stops_on_cycles() -> None:
     assert rows["sub"]["path"] == ["sub", "mid", "top"]
     assert rows["top"]["parent_id"] == "top" and rows["top"]["ownership_share"] == 1.0
     assert rows["loop-a"]["parent_id"] == "loop-b" and rows["loop-b"]["parent_id"] == "loop-a"
+
+
+def test_a_listed_canadian_subsidiary_is_credited_beside_its_canadian_parent() -> None:
+    """Great-West Lifeco (listed) under Power Corporation (listed): a U.S. subsidiary's record counts for both, each
+    at its own share, so a portfolio holding the listed subsidiary is not given a clean bill. A Canadian
+    intermediate that is not listed (a holding company) is not credited."""
+    firms: list[dict[str, Any]] = [
+        {"firm_id": "empower", "name": "Empower Annuity Insurance Company of America", "country_code": "USA"},
+        {"firm_id": "gwo", "name": "Great-West Lifeco Inc.", "country_code": "CAN", "listing_status": "public"},
+        {
+            "firm_id": "pfc",
+            "name": "Power Financial Corporation",
+            "country_code": "CAN",
+            "listing_status": "subsidiary",
+        },
+        {"firm_id": "power", "name": "Power Corporation of Canada", "country_code": "CAN", "listing_status": "public"},
+    ]
+    ownership: list[dict[str, Any]] = [
+        {"child_firm_id": "empower", "parent_firm_id": "gwo", "relation": "consolidated"},
+        {"child_firm_id": "gwo", "parent_firm_id": "pfc", "share": 0.682, "relation": "majority"},
+        {"child_firm_id": "pfc", "parent_firm_id": "power", "relation": "wholly_owned"},
+    ]
+    rolled = ultimate_canadian_parents(
+        frame_of("firms", firms), frame_of("ownership", ownership), load_methodology().default_shares
+    ).collect()
+    shares = {(r["firm_id"], r["parent_id"]): r["ownership_share"] for r in rolled.to_dicts()}
+    assert shares == {
+        ("empower", "gwo"): 1.0,
+        ("empower", "power"): pytest.approx(0.682),
+        ("gwo", "gwo"): 1.0,
+        ("gwo", "power"): pytest.approx(0.682),
+        ("pfc", "power"): 1.0,
+        ("power", "power"): 1.0,
+    }
+    result = score(
+        _frames(
+            transactions=[tx("t1", "A1", "1000.00", date(2026, 1, 1), "EMPOWER ANNUITY INSURANCE COMPANY OF AMERICA")],
+            firms=firms,
+            ownership=ownership,
+        ),
+        load_methodology(),
+        AS_OF,
+    )
+    credited = dict(zip(result.contributions["parent_id"], result.contributions["share_cents"], strict=True))
+    assert credited == {"gwo": 100_000, "power": 68_200}
 
 
 CANADIAN_PARENT = [

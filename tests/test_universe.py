@@ -51,6 +51,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-cnr",
     "tsx-bb",
     "tsx-doo",
+    "tsx-pow",
 }
 
 
@@ -249,12 +250,12 @@ def test_the_same_portfolio_by_isin_alone_never_passes_an_unmatched_item(client:
 
 
 def test_pass_is_known_and_checked_with_its_coverage(client: TestClient) -> None:
-    # Power Corporation: an issuer, no firm (CN Rail, used here before, is now a registry firm).
-    power, cae = _screen(client, [{"isin": "CA7392391016"}, {"name": "CAE Inc."}])
-    assert power["verdict"] == "pass" and power["match"]["issuer_id"] == "tsx-pow"
-    assert power["match"]["firm_id"] is None
-    assert power["coverage"]["issuer_id"] == "tsx-pow" and power["coverage"]["snapshot_id"]
-    assert power["coverage"]["records_from"] and power["coverage"]["agencies"]
+    # Loblaw: an issuer, no firm (CN Rail and Power Corporation, used here before, are now registry firms).
+    loblaw, cae = _screen(client, [{"isin": "CA5394811015"}, {"name": "CAE Inc."}])
+    assert loblaw["verdict"] == "pass" and loblaw["match"]["issuer_id"] == "tsx-l"
+    assert loblaw["match"]["firm_id"] is None
+    assert loblaw["coverage"]["issuer_id"] == "tsx-l" and loblaw["coverage"]["snapshot_id"]
+    assert loblaw["coverage"]["records_from"] and loblaw["coverage"]["agencies"]
     # A registry firm: its subsidiaries and aliases were checked too.
     assert cae["match"]["firm_id"] == "cae" and cae["match"]["issuer_id"] == "cae"
     assert cae["coverage"]["subsidiaries_checked"] >= 1 and cae["coverage"]["aliases_checked"] >= 2
@@ -342,3 +343,16 @@ def test_a_look_alike_of_a_short_name_is_a_review_not_that_firm(client: TestClie
     assert real["match"]["firm_id"] == "roshel" and real["verdict"] in ("exclude", "flag")
     check = client.get("/v1/vendor-check", params={"name": "ROSHELL LLC"})
     assert check.status_code == 200 and check.json()["result"]["verdict"] == "review"
+
+
+def test_a_listed_subsidiary_and_its_listed_parent_are_each_screened_as_themselves(client: TestClient) -> None:
+    """Great-West Lifeco is controlled by Power Corporation (through Power Financial): both are listed, so each
+    answers for itself, and Empower, Great-West Lifeco's U.S. insurer, is answered as Great-West Lifeco's."""
+    gwo, power, empower = _screen(
+        client,
+        [{"ticker": "GWO", "exchange": "TSX"}, {"ticker": "POW", "exchange": "TSX"},
+         {"name": "Empower Annuity Insurance Company of America"}],
+    )  # fmt: skip
+    assert gwo["match"]["firm_id"] == "tsx-gwo" and gwo["verdict"] == "pass"
+    assert power["match"]["firm_id"] == "tsx-pow" and power["verdict"] == "pass"
+    assert empower["match"]["firm_id"] == "tsx-gwo"

@@ -26,9 +26,11 @@ def exposure_by_agency(cur: Cursor, snapshot: Snapshot) -> list[tuple[Any, ...]]
 
 
 def contribution_parents(cur: Cursor, snapshot: Snapshot) -> list[tuple[Any, ...]]:
-    """(child, scored parent): every firm whose records were scored to a parent."""
+    """(child, scored parent): every firm whose records were scored to a parent, the largest share first (a
+    listed subsidiary's own records count for it in full, and for its listed parent at the parent's share)."""
     return cur.tuples(
-        "SELECT DISTINCT via_firm_id, firm_id FROM contributions WHERE as_of = ? AND methodology_version = ?",
+        """SELECT via_firm_id, firm_id FROM contributions WHERE as_of = ? AND methodology_version = ?
+           GROUP BY via_firm_id, firm_id ORDER BY max(ownership_share) DESC, firm_id""",
         [snapshot.as_of, snapshot.methodology_version],
     )
 
