@@ -191,6 +191,13 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "BRP HOLDINGS LLC",
         "BRP ENTERPRISES LLC",
         "BRP GROUP INC",
+        # OpenText's Zix Corporation (from 2021-12-23) is exact-only: "Zix" is a short coined word that opens other
+        # names. In the files (CBP/ICE):
+        "ZISTOS CORPORATION",
+        # Plausible ones, not in the files (Zixi is an unrelated video-transport company):
+        "ZIXI, LLC",
+        "ZIX ENTERPRISES LLC",
+        "ZIX TECHNOLOGIES INC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -323,6 +330,16 @@ def test_wsp_us_acquisitions_take_their_exact_names_and_roll_up(registry: tuple[
     assert (berger.firm_id, louis.firm_id) == ("berger-group-holdings", "berger-group-holdings")
     assert parent_of["parsons-brinckerhoff"] == parent_of["berger-group-holdings"] == "wsp"
     assert longer.firm_id is None and longer.candidates[0].firm_id == "parsons-brinckerhoff"
+
+
+def test_opentext_zix_takes_its_exact_name_and_rolls_up(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+    """Zix Corporation (OpenText's from 2021-12-23, SEC EDGAR) is exact-only: its own name is attributed and rolls
+    up to Open Text; a longer Zix name is offered for review, never taken."""
+    matcher, parent_of = registry
+    exact, longer = matcher.match_many(["ZIX CORPORATION", "ZIX ENTERPRISES LLC"])
+    assert (exact.firm_id, exact.method) == ("zix-corporation", "alias")
+    assert parent_of["zix-corporation"] == "opentext"
+    assert longer.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
