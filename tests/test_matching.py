@@ -198,6 +198,16 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "ZIXI, LLC",
         "ZIX ENTERPRISES LLC",
         "ZIX TECHNOLOGIES INC",
+        # FirstService and its Global Restoration Holdings (dated 2019-06-21): two CBP/ICE vendors that open
+        # like the new name, and plausible ones.
+        "GLOBAL RESOURCE SOLUTIONS INC",
+        "GLOBAL REACH PETROLEUM LLC",
+        "GLOBAL RESTORATION SERVICES INC",
+        "GLOBAL RESTORATION LLC",
+        "GLOBAL RESTORATION GROUP LLC",
+        "FIRST SERVICE CORP",
+        "FIRST SERVICES INC",
+        "FIRSTSERVICE HOLDINGS LLC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -340,6 +350,22 @@ def test_opentext_zix_takes_its_exact_name_and_rolls_up(registry: tuple[NameMatc
     assert (exact.firm_id, exact.method) == ("zix-corporation", "alias")
     assert parent_of["zix-corporation"] == "opentext"
     assert longer.firm_id is None
+
+
+def test_firstservice_global_restoration_takes_its_exact_name_and_rolls_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Global Restoration Holdings, LLC (about 95% FirstService's from 2019-06-21, FirstService's release on SEC
+    EDGAR) is exact-only: its own name is attributed and rolls up to FirstService; a shorter or longer Global
+    Restoration name is offered for review, never taken."""
+    matcher, parent_of = registry
+    exact, parent, shorter = matcher.match_many(
+        ["GLOBAL RESTORATION HOLDINGS, LLC", "FIRSTSERVICE CORPORATION", "GLOBAL RESTORATION LLC"]
+    )
+    assert (exact.firm_id, exact.method) == ("global-restoration-holdings", "alias")
+    assert parent.firm_id == "tsx-fsv"
+    assert parent_of["global-restoration-holdings"] == "tsx-fsv"
+    assert shorter.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
