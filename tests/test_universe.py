@@ -52,6 +52,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-bb",
     "tsx-doo",
     "tsx-pow",
+    "tsx-k",
 }
 
 
