@@ -53,6 +53,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-doo",
     "tsx-pow",
     "tsx-fsv",
+    "tsx-k",
 }
 
 
