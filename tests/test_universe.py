@@ -67,7 +67,8 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 def test_the_bundled_universe_has_every_exchange_and_one_row_per_issuer() -> None:
     issuers, listings = _rows("issuers.csv"), _rows("issuer_listings.csv")
-    assert len(issuers) == 3045 and len(listings) == 3312
+    assert len(issuers) == 3046 and len(listings) == 3312
+    # 3,046: Colliers (CIGI) is its own issuer since the FSV.TO row lost the identifiers it had copied from it.
     ids = [row["issuer_id"] for row in issuers]
     assert len(ids) == len(set(ids))
     assert {row["issuer_id"] for row in listings} == set(ids)
@@ -358,3 +359,12 @@ def test_a_listed_subsidiary_and_its_listed_parent_are_each_screened_as_themselv
     assert gwo["match"]["firm_id"] == "tsx-gwo" and gwo["verdict"] == "pass"
     assert power["match"]["firm_id"] == "tsx-pow" and power["verdict"] == "pass"
     assert empower["match"]["firm_id"] == "tsx-gwo"
+
+
+def test_an_isin_the_source_copied_onto_another_ticker_identifies_neither(client: TestClient) -> None:
+    """FinanceDatabase's FSV.TO row carries Colliers' CUSIP, ISIN and FIGI: the build drops them from both tickers,
+    so Colliers' ISIN is not answered as FirstService (an unidentified holding is never a pass)."""
+    [colliers] = _screen(client, [{"isin": "CA1946931070"}])
+    assert colliers["match"] is None and colliers["verdict"] == "not_covered"
+    [firstservice] = _screen(client, [{"ticker": "FSV", "exchange": "TSX"}])
+    assert firstservice["match"]["firm_id"] == "tsx-fsv"

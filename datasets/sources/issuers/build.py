@@ -119,6 +119,7 @@ class BuildReport:
     dropped_identifiers: list[str] = field(default_factory=list)
     merged_spellings: list[str] = field(default_factory=list)  # one listing under two Yahoo spellings
     dropped_unnamed: list[str] = field(default_factory=list)  # issuers with no name in any listing
+    copied_identifiers: list[str] = field(default_factory=list)  # one listing's FIGI on another ticker
     derived_isins: int = 0
     supplement_added: int = 0
     supplement_corrected: int = 0
@@ -228,6 +229,21 @@ def apply_supplement(listings: list[Listing], path: Path, report: BuildReport) -
             if checked["isin"]:
                 listing.isin_basis = "supplement"
             listing.source_url = row["source_url"].strip()
+
+
+def drop_copied_identifiers(listings: list[Listing], report: BuildReport) -> None:
+    """A FIGI names one ticker on one exchange: two tickers on an exchange with the same FIGI mean one row carries
+    the other's identifiers (FSV.TO came with Colliers' CUSIP, ISIN and FIGIs). Which is right cannot be told, so
+    neither keeps them, and the two are not grouped as one issuer by a CUSIP."""
+    by_figi: dict[tuple[str, str], list[Listing]] = defaultdict(list)
+    for listing in listings:
+        if listing.figi:
+            by_figi[(listing.exchange, listing.figi)].append(listing)
+    for (_exchange, figi), group in by_figi.items():
+        if len({x.root for x in group}) > 1:
+            report.copied_identifiers.append(f"{figi}: {', '.join(sorted(x.source_symbol for x in group))}")
+            for x in group:
+                x.isin = x.cusip = x.figi = x.composite_figi = x.shareclass_figi = x.isin_basis = ""
 
 
 def derive_isins(listings: Iterable[Listing], report: BuildReport) -> None:
@@ -354,6 +370,7 @@ def build(
     report = BuildReport()
     listings = read_source(source, report)
     apply_supplement(listings, supplement, report)
+    drop_copied_identifiers(listings, report)
     derive_isins(listings, report)
     linked = registry_tickers(registry)
     issuer_rows = []
