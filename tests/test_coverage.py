@@ -13,6 +13,29 @@ from tests.conftest import REPO
 
 DATA = REPO / "datasets" / "data"
 COVERAGE = DATA / "COVERAGE.md"
+# The FinanceDatabase industries of the sectors issue #11 names as selling to DHS
+DHS_INDUSTRIES = frozenset(
+    {
+        "Aerospace & Defense",
+        "Software",
+        "IT Services",
+        "Construction & Engineering",
+        "Professional Services",
+        "Commercial Services & Supplies",
+        "Automobiles",
+        "Auto Components",
+        "Machinery",
+        "Road & Rail",
+        "Air Freight & Logistics",
+        "Airlines",
+        "Diversified Telecommunication Services",
+        "Communications Equipment",
+        "Electronic Equipment, Instruments & Components",
+        "Technology Hardware, Storage & Peripherals",
+        "Equity Real Estate Investment Trusts (REITs)",
+        "Real Estate Management & Development",
+    }
+)
 STATUSES = ("subsidiaries_added", "checked_no_us_subsidiary_found", "left_out_no_primary_source", "not_researched")
 NONE = "—"
 # `child_firm_id (valid_from)` or `child_firm_id (valid_from to valid_to)`; `—` for an empty valid_from
@@ -42,7 +65,7 @@ def _tables(path: Path) -> list[list[list[str]]]:
 def _issuer_tables() -> list[list[dict[str, str]]]:
     keys = ("issuer", "issuer_id", "firm_id", "status", "subsidiaries", "remarks", "notes")
     found = [table for table in _tables(COVERAGE) if table[0][0].startswith("issuer")]
-    assert len(found) == 3, "COVERAGE.md should hold the S&P/TSX 60, DHS-sector and other tables"
+    assert len(found) == 4, "COVERAGE.md should hold the S&P/TSX 60, DHS-sector, DHS-sector TSX and other tables"
     for table in found:
         assert all(len(row) == len(keys) for row in table), f"a row has the wrong number of cells: {table[0]}"
     return [[dict(zip(keys, [*row[:3], row[3].strip("`"), *row[4:]], strict=True)) for row in t[1:]] for t in found]
@@ -94,7 +117,7 @@ def test_statuses_are_from_the_allowed_set_and_each_issuer_has_one_row() -> None
 
 def test_status_counts_at_the_top_match_the_rows() -> None:
     counts = _tables(COVERAGE)[0]
-    assert counts[0] == ["status", "S&P/TSX 60", "DHS-sector", "other", "all"]
+    assert counts[0] == ["status", "S&P/TSX 60", "DHS-sector", "DHS-sector TSX", "other", "all"]
     tables = _issuer_tables()
     expected = [[f"`{status}`"] + [str(sum(r["status"] == status for r in t)) for t in tables] for status in STATUSES]
     expected.append(["rows"] + [str(len(t)) for t in tables])
@@ -140,3 +163,13 @@ def test_every_tsx_listed_canadian_parent_in_ownership_has_a_row() -> None:
         if firms[firm_id]["country_code"] == "CAN" and firms[firm_id]["listing_status"] == "public"
     }
     assert canadian_public - {row["firm_id"] for row in _rows()} == set()
+
+
+def test_every_tsx_listed_issuer_of_a_dhs_sector_has_a_row() -> None:
+    in_table = {row["issuer_id"] for row in _rows()}
+    missing = [
+        issuer["issuer_id"]
+        for issuer in _csv("issuers.csv")
+        if issuer["industry"] in DHS_INDUSTRIES and issuer["status"] == "listed" and issuer["primary_exchange"] == "TSX"
+    ]
+    assert sorted(set(missing) - in_table) == []
