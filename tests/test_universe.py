@@ -140,6 +140,14 @@ def test_registry_firms_are_their_issuers_and_the_supplement_fills_the_gaps() ->
     # CGI's GIB.A is absent from the source; the cited supplement adds it with its ISIN.
     assert issuers["cgi"]["primary_ticker"] == "GIB.A" and issuers["cgi"]["isin"] == "CA12532H1047"
     assert issuers["cgi"]["source_url"].startswith("https://www.cgi.com/")
+    # FTS.TO's profile in the source is TIS Inc.'s (Tokyo, IT services): the supplement replaces all of it.
+    fortis = issuers["fortis"]
+    assert (fortis["country"], fortis["city"], fortis["sector"], fortis["website"]) == (
+        "Canada",
+        "St. John's",
+        "Utilities",
+        "",
+    )
     # A CUSIP without an ISIN gives the Canadian ISIN: Royal Bank of Canada.
     assert issuers["rbc"]["isin"] == "CA7800871021"
     with (REPO / "datasets" / "sources" / "issuers" / "supplement.csv").open(encoding="utf-8") as handle:

@@ -212,7 +212,7 @@ def apply_supplement(listings: list[Listing], path: Path, report: BuildReport) -
             }
             if (row["isin"].strip() and not checked["isin"]) or (row["cusip"].strip() and not checked["cusip"]):
                 raise ValueError(f"supplement {symbol}: an identifier fails its check digit; fix the supplement")
-            fields = {k: row[k].strip() for k in ("name", "country", "province", "city", "sector")}
+            fields = {k: row[k].strip() for k in ("name", "country", "province", "city", "sector", "industry")}
             listing = by_symbol.get(symbol)
             if listing is None:
                 listing = Listing(
@@ -223,6 +223,10 @@ def apply_supplement(listings: list[Listing], path: Path, report: BuildReport) -
                 report.supplement_added += 1
             else:
                 report.supplement_corrected += 1
+            if row["replace_profile"].strip() == "yes":
+                # The source's profile is another company's (FTS.TO carries TIS Inc.'s): none of it is kept.
+                for key in PROFILE:
+                    setattr(listing, key, fields.get(key, ""))
             for key, value in {**fields, **checked}.items():
                 if value:
                     setattr(listing, key, value)
