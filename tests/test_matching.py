@@ -219,6 +219,17 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "FAIRBANKS GOLD LLC",
         "FAIRBANKS GOLD MINING SERVICES INC",
         "FAIRBANKS NORTH STAR BOROUGH",
+        # Shopify and its former U.S. subsidiaries Deliverr (2022-07-08 to 2023) and 6 River Systems (2019-10-17 to
+        # 2023) are exact-only. None of the three names occurs in the files. Plausible ones, one letter off or
+        # sharing the words:
+        "DELIVER INC",
+        "DELIVERRX LLC",
+        "DELIVERR LOGISTICS LLC",
+        "6 RIVERS SYSTEMS LLC",
+        "RIVER SYSTEMS INC",
+        "SHOPIFI LLC",
+        # Magna International has no registry row; this CBP vendor opens like its name and is unrelated:
+        "MAGNASYNC/MOVIOLA CORPORATION",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -377,6 +388,23 @@ def test_firstservice_global_restoration_takes_its_exact_name_and_rolls_up(
     assert parent.firm_id == "tsx-fsv"
     assert parent_of["global-restoration-holdings"] == "tsx-fsv"
     assert shorter.firm_id is None
+
+
+def test_shopify_former_us_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Deliverr, Inc. (Shopify's from 2022-07-08) and 6 River Systems, Inc. (from 2019-10-17), both sold in 2023
+    (Shopify's filings on SEC EDGAR), are exact-only: their own names are attributed and roll up to Shopify; a
+    longer Deliverr name is offered for review, never taken."""
+    matcher, parent_of = registry
+    deliverr, six_river, parent, longer = matcher.match_many(
+        ["DELIVERR, INC.", "6 RIVER SYSTEMS, INC.", "SHOPIFY INC.", "DELIVERR LOGISTICS LLC"]
+    )
+    assert (deliverr.firm_id, deliverr.method) == ("deliverr", "alias")
+    assert (six_river.firm_id, six_river.method) == ("6-river-systems", "alias")
+    assert parent.firm_id == "tsx-shop"
+    assert parent_of["deliverr"] == parent_of["6-river-systems"] == "tsx-shop"
+    assert longer.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
