@@ -54,6 +54,10 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-pow",
     "tsx-fsv",
     "tsx-k",
+    "tsx-lspd",
+    "tsx-dcbo",
+    "tsx-dsg",
+    "tsxv-stc",
 }
 
 
