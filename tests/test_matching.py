@@ -230,6 +230,24 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "SHOPIFI LLC",
         # Magna International has no registry row; this CBP vendor opens like its name and is unrelated:
         "MAGNASYNC/MOVIOLA CORPORATION",
+        # Technology second pass: Lightspeed's ShopKeep and Upserve, BlackBerry's Cylance, Docebo's Circles
+        # Collective (PeerBoard), Descartes' Flagship Customs Services and Sangoma's StarBlue and NetFortris, with
+        # their parents, are exact-only. In the files (CBP):
+        "CIRCLE ARROW HOLDINGS L.L.C.",
+        # Plausible ones, not in the files (Descartes Labs and LightSPEED Technologies are unrelated U.S. firms):
+        "DESCARTES LABS INC",
+        "LIGHTSPEED TECHNOLOGIES INC",
+        "SHOP KEEP LLC",
+        "SHOPKEEPER SUPPLY INC",
+        "UPSERVE SOLUTIONS LLC",
+        "AL DENTE PASTA COMPANY",
+        "CYLANCE SECURITY LLC",
+        "CIRCLE COLLECTIVE INC",
+        "FLAGSHIP CUSTOMS BROKERS INC",
+        "FLAGSHIP SERVICES GROUP INC",
+        "STAR BLUE LLC",
+        "NETFORTRESS INC",
+        "SANGOMA LLC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -404,6 +422,35 @@ def test_shopify_former_us_subsidiaries_take_their_exact_names_and_roll_up(
     assert (six_river.firm_id, six_river.method) == ("6-river-systems", "alias")
     assert parent.firm_id == "tsx-shop"
     assert parent_of["deliverr"] == parent_of["6-river-systems"] == "tsx-shop"
+    assert longer.firm_id is None
+
+
+def test_technology_second_pass_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """ShopKeep Inc. (Lightspeed's from 2020-11-25), Cylance Inc. (BlackBerry's 2019-02-21 to 2025-02-03), Circles
+    Collective Inc. (Docebo's from 2023-04-03), Flagship Customs Services, Inc. (Descartes' from 2006-06-30) and
+    NetFortris Corporation (Sangoma's from 2022-03-28), all from SEC EDGAR, are exact-only: their own names are
+    attributed and roll up; a longer name is offered for review, never taken."""
+    matcher, parent_of = registry
+    names = [
+        "SHOPKEEP INC.",
+        "CYLANCE INC.",
+        "CIRCLES COLLECTIVE INC.",
+        "FLAGSHIP CUSTOMS SERVICES, INC.",
+        "NETFORTRIS CORPORATION",
+        "FLAGSHIP CUSTOMS SERVICES GROUP LLC",
+    ]
+    *exact, longer = matcher.match_many(names)
+    expected = {
+        "shopkeep-inc": "tsx-lspd",
+        "cylance-inc": "tsx-bb",
+        "circles-collective-inc": "tsx-dcbo",
+        "flagship-customs-services": "tsx-dsg",
+        "netfortris-corporation": "tsxv-stc",
+    }
+    assert [(m.firm_id, m.method) for m in exact] == [(firm, "alias") for firm in expected]
+    assert all(parent_of[firm] == parent for firm, parent in expected.items())
     assert longer.firm_id is None
 
 

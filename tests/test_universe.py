@@ -55,6 +55,10 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-fsv",
     "tsx-k",
     "tsx-shop",
+    "tsx-lspd",
+    "tsx-dcbo",
+    "tsx-dsg",
+    "tsxv-stc",
 }
 
 
