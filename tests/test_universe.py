@@ -56,6 +56,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-k",
     "tsx-aqn",
     "tsx-teck-a",
+    "tsx-imo",
 }
 
 
