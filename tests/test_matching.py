@@ -248,6 +248,22 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "STAR BLUE LLC",
         "NETFORTRESS INC",
         "SANGOMA LLC",
+        # Algonquin, its Liberty Utilities Co. and Empire District Electric, and Teck and its Teck Alaska are
+        # exact-only: Liberty, Empire and Algonquin open many unrelated names. In the files (CBP/ICE, and the GoC
+        # vendor files for Algonquin College):
+        "LIBERTY COMMUNICATIONS OF PUERTO RICO LLC",
+        "ISLAND EMPIRE TECHNOLOGY SYSTEMS LLC",
+        "ALGONQUIN COLLEGE",
+        # Plausible ones, not in the files:
+        "LIBERTY UTILITY SERVICES LLC",
+        "LIBERTY UTILITIES SUPPLY INC",
+        "LIBERTY MUTUAL INSURANCE COMPANY",
+        "EMPIRE ELECTRIC COMPANY",
+        "EMPIRE DISTRICT SERVICES LLC",
+        "ALGONQUIN POWER SYSTEMS INC",
+        "TECH ALASKA INC",
+        "TECK ALASKA TOURS LLC",
+        "TECK INDUSTRIES INC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:

@@ -59,6 +59,9 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-dcbo",
     "tsx-dsg",
     "tsxv-stc",
+    "tsx-aqn",
+    "tsx-teck-a",
+    "tsx-imo",
 }
 
 
