@@ -54,6 +54,10 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-pow",
     "tsx-fsv",
     "tsx-k",
+    "tsx-alya",
+    "tsx-efx",
+    "tsx-cca",
+    "tsx-cgo",
 }
 
 
