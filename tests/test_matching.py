@@ -264,6 +264,20 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "TECH ALASKA INC",
         "TECK ALASKA TOURS LLC",
         "TECK INDUSTRIES INC",
+        # Alithya's Edgewater Technology, Enerflex's Exterran Corporation and Cogeco's Atlantic Broadband
+        # (Breezeline) are exact-only: "Edgewater", "Atlantic" and "Breeze" open many other businesses' names, and
+        # Exterran's former parent and sister companies carry the name too. In the files (CBP/ICE award summaries):
+        "GULF BREEZE PROPERTIES, II L.L.C.",
+        # Plausible ones, not in the files:
+        "EDGEWATER CONSULTING GROUP LLC",
+        "EDGEWATER TECHNOLOGIES LLC",
+        "EDGEWATER NETWORKS INC",
+        "ATLANTIC BROADBAND SOLUTIONS LLC",
+        "ATLANTIC BROADCASTING CORP",
+        "MID-ATLANTIC BROADBAND COOPERATIVE",
+        "BREEZELINE CONSTRUCTION LLC",
+        "EXTERRAN HOLDINGS INC",
+        "EXTERRAN PARTNERS LP",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -468,6 +482,34 @@ def test_technology_second_pass_subsidiaries_take_their_exact_names_and_roll_up(
     assert [(m.firm_id, m.method) for m in exact] == [(firm, "alias") for firm in expected]
     assert all(parent_of[firm] == parent for firm, parent in expected.items())
     assert longer.firm_id is None
+
+
+def test_dhs_tsx_software_telecom_and_energy_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Edgewater Technology (Alithya's from 2018-11-01), Exterran Corporation (Enerflex's from 2022-10-13) and
+    Atlantic Broadband / Breezeline (Cogeco Communications', above Cogeco inc.) are exact-only: their own names are
+    attributed and roll up; a longer Edgewater or Atlantic Broadband name is offered for review, never taken."""
+    matcher, parent_of = registry
+    edgewater, exterran, atlantic, breezeline, longer, other = matcher.match_many(
+        [
+            "EDGEWATER TECHNOLOGY, INC.",
+            "EXTERRAN CORPORATION",
+            "ATLANTIC BROADBAND",
+            "BREEZELINE",
+            "EDGEWATER TECHNOLOGY SERVICES LLC",
+            "ATLANTIC BROADBAND SOLUTIONS LLC",
+        ]
+    )
+    assert (edgewater.firm_id, edgewater.method) == ("edgewater-technology", "alias")
+    assert exterran.firm_id == "exterran-corporation"
+    assert atlantic.firm_id == breezeline.firm_id == "atlantic-broadband"
+    assert parent_of["edgewater-technology"] == "tsx-alya"
+    assert parent_of["exterran-corporation"] == "tsx-efx"
+    assert parent_of["atlantic-broadband"] == "tsx-cca"
+    # A listed Canadian subsidiary names itself as the nearest Canadian parent; Cogeco inc. is one level up.
+    assert parent_of["tsx-cca"] == "tsx-cca"
+    assert longer.firm_id is None and other.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:

@@ -62,6 +62,10 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-aqn",
     "tsx-teck-a",
     "tsx-imo",
+    "tsx-alya",
+    "tsx-efx",
+    "tsx-cca",
+    "tsx-cgo",
 }
 
 
