@@ -160,6 +160,13 @@ def test_registry_firms_are_their_issuers_and_the_supplement_fills_the_gaps() ->
         "Utilities",
         "",
     )
+    # Rows the source filled with another company's profile (RH's, Flex's, a Chinese issuer's site) are corrected.
+    assert not [row["issuer_id"] for row in issuers.values() if row["website"].endswith(("/rh.com", ".rh.com"))]
+    assert (issuers["tsx-qtrh"]["industry"], issuers["tsx-efx"]["sector"]) == (
+        "Electronic Equipment, Instruments & Components",
+        "Energy",
+    )
+    assert not [row["issuer_id"] for row in issuers.values() if "sz000004" in row["website"]]
     # A CUSIP without an ISIN gives the Canadian ISIN: Royal Bank of Canada.
     assert issuers["rbc"]["isin"] == "CA7800871021"
     with (REPO / "datasets" / "sources" / "issuers" / "supplement.csv").open(encoding="utf-8") as handle:
