@@ -56,6 +56,10 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-k",
     "tsx-rba",
     "tsx-bdi",
+    "tsx-bldp",
+    "tsx-ata",
+    "tsx-sis",
+    "tsx-lnr",
 }
 
 
