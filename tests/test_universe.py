@@ -60,6 +60,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-ata",
     "tsx-sis",
     "tsx-lnr",
+    "tsx-mre",
+    "tsx-cwl",
 }
 
 
