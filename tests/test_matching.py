@@ -239,6 +239,8 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "CALDWELL PARTNERS",
         "BOXX TECHNOLOGIES LLC",
         "SPAN CONSTRUCTION AND ENGINEERING INC",
+        "UNION IRON WORKS INC",
+        "UNION IRONWORKERS LOCAL 1",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -428,6 +430,7 @@ def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
         ("LINAMAR STRUCTURES USA INC.", "linamar-structures-usa", "tsx-lnr"),
         ("MARTINREA HOPKINSVILLE LLC", "martinrea-hopkinsville", "tsx-mre"),
         ("IQTALENT PARTNERS, INC.", "iqtalent-partners", "tsx-cwl"),
+        ("UNION IRON", "union-iron", "tsx-afn"),
     ],
 )
 def test_the_tsx_transport_and_machinery_subsidiaries_take_their_exact_names_and_roll_up(

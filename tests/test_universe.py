@@ -62,6 +62,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-lnr",
     "tsx-mre",
     "tsx-cwl",
+    "tsx-afn",
 }
 
 
