@@ -278,6 +278,28 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "BREEZELINE CONSTRUCTION LLC",
         "EXTERRAN HOLDINGS INC",
         "EXTERRAN PARTNERS LP",
+        # The TSX aerospace, transport, vehicles, machinery and services pass (RB Global, Black Diamond, Ballard,
+        # ATS, Savaria, Linamar, Martinrea, Caldwell): all exact-only. In the files (CBP/ICE, ICE extracts):
+        "BLACK DIAMOND GUN CLUB",
+        "THE BLACK DIAMOND GUN CLUB",
+        "BLACK DIAMOND BGWB14 INC",
+        "VANGUARD INDUSTRIES EAST, INC.",
+        "VANGUARD TRUCK CENTER OF EL PASO, LLC",
+        "VANGUARD ARCHIVES LLC",
+        "ATS INLAND NW LLC",
+        # Plausible ones, not in the files (ATS Corporation is ATS's current name, kept out of matching):
+        "ATS CORPORATION",
+        "ATS CORP",
+        "IAA CONSULTING LLC",
+        "PROTONEX LLC",
+        "NORTEX INC",
+        "BALLARD INDUSTRIES",
+        "SP INDUSTRIAL SUPPLY LLC",
+        "CALDWELL PARTNERS",
+        "BOXX TECHNOLOGIES LLC",
+        "SPAN CONSTRUCTION AND ENGINEERING INC",
+        "UNION IRON WORKS INC",
+        "UNION IRONWORKERS LOCAL 1",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -524,3 +546,32 @@ def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
     assert coined.firm_id == "stantec"
     unmarked = NameMatcher(names).match_many(["FORTIS CONSTRUCTION INC"])[0]
     assert unmarked.firm_id == "fortis"  # what the mark prevents
+
+
+@pytest.mark.parametrize(
+    ("name", "firm_id", "parent_id"),
+    [
+        ("IRONPLANET, INC.", "ironplanet", "tsx-rba"),
+        ("IAA, INC.", "iaa-inc", "tsx-rba"),
+        ("RITCHIE BROS. HOLDINGS INC.", "ritchie-bros-holdings", "tsx-rba"),
+        ("NORTEX MODULAR LEASING AND CONSTRUCTION COMPANY", "nortex-modular", "tsx-bdi"),
+        ("BOXX MODULAR INC", "boxx-modular", "tsx-bdi"),
+        ("VANGUARD MODULAR BUILDING SYSTEMS LLC", "vanguard-modular", "tsx-bdi"),
+        ("PROTONEX TECHNOLOGY CORPORATION", "protonex-technology", "tsx-bldp"),
+        ("SP INDUSTRIES, INC.", "sp-industries", "tsx-ata"),
+        ("SPAN-AMERICA MEDICAL SYSTEMS, INC.", "span-america", "tsx-sis"),
+        ("LINAMAR STRUCTURES USA INC.", "linamar-structures-usa", "tsx-lnr"),
+        ("MARTINREA HOPKINSVILLE LLC", "martinrea-hopkinsville", "tsx-mre"),
+        ("IQTALENT PARTNERS, INC.", "iqtalent-partners", "tsx-cwl"),
+        ("UNION IRON", "union-iron", "tsx-afn"),
+    ],
+)
+def test_the_tsx_transport_and_machinery_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]], name: str, firm_id: str, parent_id: str
+) -> None:
+    """The U.S. subsidiaries added for RB Global, Black Diamond, Ballard, ATS, Savaria, Linamar, Martinrea and
+    Caldwell are exact-only: their own names are attributed and roll up to the parent; none is in the files."""
+    matcher, parent_of = registry
+    match = matcher.match_many([name])[0]
+    assert (match.firm_id, match.method) == (firm_id, "alias")
+    assert parent_of[firm_id] == parent_id

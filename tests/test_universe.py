@@ -66,6 +66,15 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-efx",
     "tsx-cca",
     "tsx-cgo",
+    "tsx-rba",
+    "tsx-bdi",
+    "tsx-bldp",
+    "tsx-ata",
+    "tsx-sis",
+    "tsx-lnr",
+    "tsx-mre",
+    "tsx-cwl",
+    "tsx-afn",
 }
 
 
