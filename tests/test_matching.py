@@ -219,6 +219,16 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "FAIRBANKS GOLD LLC",
         "FAIRBANKS GOLD MINING SERVICES INC",
         "FAIRBANKS NORTH STAR BOROUGH",
+        # Restaurant Brands International's Popeyes Louisiana Kitchen (from 2017-03-27) and Firehouse Restaurant
+        # Group (from 2021-12-16) are exact-only: their restaurants are mostly franchisee-owned businesses that
+        # trade under the brand, and "Firehouse" opens many unrelated names. Neither opens a vendor name in the
+        # files. Plausible ones, not in the files:
+        "POPEYES LOUISIANA KITCHEN OF TEXAS LLC",
+        "POPEYES FRANCHISEE GROUP INC",
+        "FIREHOUSE RESTAURANT LLC",
+        "FIREHOUSE SUBS OF JACKSONVILLE INC",
+        "FIREHOUSE TECHNOLOGY INC",
+        "FIREHOUSE RESTAURANTS GROUP",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -377,6 +387,22 @@ def test_firstservice_global_restoration_takes_its_exact_name_and_rolls_up(
     assert parent.firm_id == "tsx-fsv"
     assert parent_of["global-restoration-holdings"] == "tsx-fsv"
     assert shorter.firm_id is None
+
+
+def test_restaurant_brands_us_acquisitions_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Popeyes Louisiana Kitchen, Inc. (from 2017-03-27, SEC EDGAR) and Firehouse Restaurant Group, Inc. (from
+    2021-12-16, trade press) are exact-only: their own names are attributed and roll up to Restaurant Brands
+    International; a franchisee-like longer name is offered for review, never taken."""
+    matcher, parent_of = registry
+    popeyes, firehouse, longer = matcher.match_many(
+        ["POPEYES LOUISIANA KITCHEN, INC.", "FIREHOUSE RESTAURANT GROUP, INC.", "POPEYES LOUISIANA KITCHEN OF TEXAS LLC"]
+    )
+    assert (popeyes.firm_id, popeyes.method) == ("popeyes-louisiana-kitchen", "alias")
+    assert (firehouse.firm_id, firehouse.method) == ("firehouse-restaurant-group", "alias")
+    assert parent_of["popeyes-louisiana-kitchen"] == parent_of["firehouse-restaurant-group"] == "tsx-qsr"
+    assert longer.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
