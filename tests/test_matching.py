@@ -229,6 +229,17 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "FIREHOUSE SUBS OF JACKSONVILLE INC",
         "FIREHOUSE TECHNOLOGY INC",
         "FIREHOUSE RESTAURANTS GROUP",
+        # Couche-Tard's CST Brands (from 2017-06-28), The Pantry (from 2015-03-16) and Holiday Stationstores (from
+        # 2017-12-31, year only) are exact-only: "Holiday", "Pantry" and "CST" open many unrelated names, and Holiday
+        # stations are often franchisee-run. In the files "HOLIDAY" occurs only in award descriptions and an
+        # address (300 HOLIDAY SQUARE BLVD). Plausible ones, not in the files:
+        "HOLIDAY INN EXPRESS",
+        "HOLIDAY COMPANIES",
+        "HOLIDAY STATIONSTORES FRANCHISEE LLC",
+        "THE PANTRY RESTAURANT",
+        "PANTRY PLUS MARKETS INC",
+        "CST INDUSTRIES INC",
+        "CST BRANDS HOLDINGS LLC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -397,11 +408,30 @@ def test_restaurant_brands_us_acquisitions_take_their_exact_names_and_roll_up(
     International; a franchisee-like longer name is offered for review, never taken."""
     matcher, parent_of = registry
     popeyes, firehouse, longer = matcher.match_many(
-        ["POPEYES LOUISIANA KITCHEN, INC.", "FIREHOUSE RESTAURANT GROUP, INC.", "POPEYES LOUISIANA KITCHEN OF TEXAS LLC"]
+        [
+            "POPEYES LOUISIANA KITCHEN, INC.",
+            "FIREHOUSE RESTAURANT GROUP, INC.",
+            "POPEYES LOUISIANA KITCHEN OF TEXAS LLC",
+        ]
     )
     assert (popeyes.firm_id, popeyes.method) == ("popeyes-louisiana-kitchen", "alias")
     assert (firehouse.firm_id, firehouse.method) == ("firehouse-restaurant-group", "alias")
     assert parent_of["popeyes-louisiana-kitchen"] == parent_of["firehouse-restaurant-group"] == "tsx-qsr"
+    assert longer.firm_id is None
+
+
+def test_couche_tard_us_acquisitions_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """CST Brands Inc. (from 2017-06-28, Couche-Tard's release), The Pantry Inc. (from 2015-03-16) and Holiday
+    Stationstores Inc. (from 2017-12-31) are exact-only: their own names are attributed and roll up to
+    Alimentation Couche-Tard; a longer Holiday name is offered for review, never taken."""
+    matcher, parent_of = registry
+    cst, pantry, holiday, longer = matcher.match_many(
+        ["CST BRANDS INC", "THE PANTRY INC", "HOLIDAY STATIONSTORES INC", "HOLIDAY STATIONSTORES FRANCHISEE LLC"]
+    )
+    assert (cst.firm_id, pantry.firm_id, holiday.firm_id) == ("cst-brands", "the-pantry", "holiday-stationstores")
+    assert parent_of["cst-brands"] == parent_of["the-pantry"] == parent_of["holiday-stationstores"] == "tsx-atd"
     assert longer.firm_id is None
 
 
