@@ -240,6 +240,11 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "PANTRY PLUS MARKETS INC",
         "CST INDUSTRIES INC",
         "CST BRANDS HOLDINGS LLC",
+        # Gildan's HanesBrands (from 2025-12-01) is exact-only: "Hanes" is also a surname (a Timothy A Hanes occurs as
+        # a contractor's officer in the ICE subaward file). Plausible ones, not in the files:
+        "HANES CONSTRUCTION INC",
+        "HANES SUPPLY INC",
+        "GILDAN TRADING LLC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -433,6 +438,16 @@ def test_couche_tard_us_acquisitions_take_their_exact_names_and_roll_up(
     assert (cst.firm_id, pantry.firm_id, holiday.firm_id) == ("cst-brands", "the-pantry", "holiday-stationstores")
     assert parent_of["cst-brands"] == parent_of["the-pantry"] == parent_of["holiday-stationstores"] == "tsx-atd"
     assert longer.firm_id is None
+
+
+def test_gildan_hanesbrands_takes_its_exact_name_and_rolls_up(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+    """HanesBrands Inc. (Gildan's from 2025-12-01, The Canadian Press) is exact-only: its own name is attributed and
+    rolls up to Gildan Activewear; another Hanes name is offered for review, never taken."""
+    matcher, parent_of = registry
+    exact, other = matcher.match_many(["HANESBRANDS INC.", "HANES SUPPLY INC"])
+    assert (exact.firm_id, exact.method) == ("hanesbrands", "alias")
+    assert parent_of["hanesbrands"] == "tsx-gil"
+    assert other.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
