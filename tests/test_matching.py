@@ -245,6 +245,12 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "HANES CONSTRUCTION INC",
         "HANES SUPPLY INC",
         "GILDAN TRADING LLC",
+        # Saputo's Morningstar Foods, LLC (from 2013-01-31, month only) is exact-only: Morningstar is also the U.S.
+        # investment-research firm and many other businesses. Not in the files; plausible ones:
+        "MORNINGSTAR, INC.",
+        "MORNINGSTAR CREDIT RATINGS LLC",
+        "MORNING STAR PACKING CO",
+        "MORNINGSTAR FARMS",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -448,6 +454,16 @@ def test_gildan_hanesbrands_takes_its_exact_name_and_rolls_up(registry: tuple[Na
     assert (exact.firm_id, exact.method) == ("hanesbrands", "alias")
     assert parent_of["hanesbrands"] == "tsx-gil"
     assert other.firm_id is None
+
+
+def test_saputo_morningstar_takes_its_exact_name_and_rolls_up(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+    """Morningstar Foods, LLC (Saputo's from 2013-01-31) is exact-only: its own name is attributed and rolls up to
+    Saputo; Morningstar, Inc. (investment research) is not."""
+    matcher, parent_of = registry
+    exact, research = matcher.match_many(["MORNINGSTAR FOODS LLC", "MORNINGSTAR, INC."])
+    assert (exact.firm_id, exact.method) == ("morningstar-foods", "alias")
+    assert parent_of["morningstar-foods"] == "tsx-sap"
+    assert research.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
