@@ -54,6 +54,10 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-pow",
     "tsx-fsv",
     "tsx-k",
+    "tsx-qsr",
+    "tsx-atd",
+    "tsx-gil",
+    "tsx-sap",
 }
 
 
