@@ -229,6 +229,8 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "FIREHOUSE SUBS OF JACKSONVILLE INC",
         "FIREHOUSE TECHNOLOGY INC",
         "FIREHOUSE RESTAURANTS GROUP",
+        "BURGER KING #4512",
+        "BURGER KING OF PUERTO RICO LLC",
         # Couche-Tard's CST Brands (from 2017-06-28), The Pantry (from 2015-03-16) and Holiday Stationstores (from
         # 2017-12-31, year only) are exact-only: "Holiday", "Pantry" and "CST" open many unrelated names, and Holiday
         # stations are often franchisee-run. In the files "HOLIDAY" occurs only in award descriptions and an
@@ -414,20 +416,23 @@ def test_firstservice_global_restoration_takes_its_exact_name_and_rolls_up(
 def test_restaurant_brands_us_acquisitions_take_their_exact_names_and_roll_up(
     registry: tuple[NameMatcher, dict[str, str]],
 ) -> None:
-    """Popeyes Louisiana Kitchen, Inc. (from 2017-03-27, SEC EDGAR) and Firehouse Restaurant Group, Inc. (from
-    2021-12-16, trade press) are exact-only: their own names are attributed and roll up to Restaurant Brands
-    International; a franchisee-like longer name is offered for review, never taken."""
+    """Popeyes Louisiana Kitchen, Inc. (from 2017-03-27, SEC EDGAR), Firehouse Restaurant Group, Inc. (from
+    2021-12-16, trade press) and Burger King Worldwide, Inc. (from 2014-12-31, month only) are exact-only: their own
+    names are attributed and roll up to Restaurant Brands International; a franchisee-like longer name is offered
+    for review, never taken."""
     matcher, parent_of = registry
-    popeyes, firehouse, longer = matcher.match_many(
+    popeyes, firehouse, longer, king = matcher.match_many(
         [
             "POPEYES LOUISIANA KITCHEN, INC.",
             "FIREHOUSE RESTAURANT GROUP, INC.",
             "POPEYES LOUISIANA KITCHEN OF TEXAS LLC",
+            "BURGER KING WORLDWIDE INC",
         ]
     )
     assert (popeyes.firm_id, popeyes.method) == ("popeyes-louisiana-kitchen", "alias")
     assert (firehouse.firm_id, firehouse.method) == ("firehouse-restaurant-group", "alias")
     assert parent_of["popeyes-louisiana-kitchen"] == parent_of["firehouse-restaurant-group"] == "tsx-qsr"
+    assert (king.firm_id, parent_of["burger-king-worldwide"]) == ("burger-king-worldwide", "tsx-qsr")
     assert longer.firm_id is None
 
 
