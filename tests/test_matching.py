@@ -242,6 +242,9 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "PANTRY PLUS MARKETS INC",
         "CST INDUSTRIES INC",
         "CST BRANDS HOLDINGS LLC",
+        "CIRCLE K #2701",
+        "CIRCLE K FOOD MART LLC",
+        "CIRCLE K CONVENIENCE STORE 4412",
         # Gildan's HanesBrands (from 2025-12-01) is exact-only: "Hanes" is also a surname (a Timothy A Hanes occurs as
         # a contractor's officer in the ICE subaward file). Plausible ones, not in the files:
         "HANES CONSTRUCTION INC",
@@ -443,12 +446,21 @@ def test_couche_tard_us_acquisitions_take_their_exact_names_and_roll_up(
     Stationstores Inc. (from 2017-12-31) are exact-only: their own names are attributed and roll up to
     Alimentation Couche-Tard; a longer Holiday name is offered for review, never taken."""
     matcher, parent_of = registry
-    cst, pantry, holiday, longer = matcher.match_many(
-        ["CST BRANDS INC", "THE PANTRY INC", "HOLIDAY STATIONSTORES INC", "HOLIDAY STATIONSTORES FRANCHISEE LLC"]
+    cst, pantry, holiday, longer, circle_k, franchisee = matcher.match_many(
+        [
+            "CST BRANDS INC",
+            "THE PANTRY INC",
+            "HOLIDAY STATIONSTORES INC",
+            "HOLIDAY STATIONSTORES FRANCHISEE LLC",
+            "CIRCLE K STORES INC.",
+            "CIRCLE K FOOD MART LLC",
+        ]
     )
     assert (cst.firm_id, pantry.firm_id, holiday.firm_id) == ("cst-brands", "the-pantry", "holiday-stationstores")
     assert parent_of["cst-brands"] == parent_of["the-pantry"] == parent_of["holiday-stationstores"] == "tsx-atd"
     assert longer.firm_id is None
+    assert (circle_k.firm_id, parent_of["circle-k-stores"]) == ("circle-k-stores", "tsx-atd")
+    assert franchisee.firm_id is None
 
 
 def test_gildan_hanesbrands_takes_its_exact_name_and_rolls_up(registry: tuple[NameMatcher, dict[str, str]]) -> None:
