@@ -300,6 +300,43 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "SPAN CONSTRUCTION AND ENGINEERING INC",
         "UNION IRON WORKS INC",
         "UNION IRONWORKERS LOCAL 1",
+        # Restaurant Brands International's Popeyes Louisiana Kitchen (from 2017-03-27) and Firehouse Restaurant
+        # Group (from 2021-12-16) are exact-only: their restaurants are mostly franchisee-owned businesses that
+        # trade under the brand, and "Firehouse" opens many unrelated names. Neither opens a vendor name in the
+        # files. Plausible ones, not in the files:
+        "POPEYES LOUISIANA KITCHEN OF TEXAS LLC",
+        "POPEYES FRANCHISEE GROUP INC",
+        "FIREHOUSE RESTAURANT LLC",
+        "FIREHOUSE SUBS OF JACKSONVILLE INC",
+        "FIREHOUSE TECHNOLOGY INC",
+        "FIREHOUSE RESTAURANTS GROUP",
+        "BURGER KING #4512",
+        "BURGER KING OF PUERTO RICO LLC",
+        # Couche-Tard's CST Brands (from 2017-06-28), The Pantry (from 2015-03-16) and Holiday Stationstores (from
+        # 2017-12-31, year only) are exact-only: "Holiday", "Pantry" and "CST" open many unrelated names, and Holiday
+        # stations are often franchisee-run. In the files "HOLIDAY" occurs only in award descriptions and an
+        # address (300 HOLIDAY SQUARE BLVD). Plausible ones, not in the files:
+        "HOLIDAY INN EXPRESS",
+        "HOLIDAY COMPANIES",
+        "HOLIDAY STATIONSTORES FRANCHISEE LLC",
+        "THE PANTRY RESTAURANT",
+        "PANTRY PLUS MARKETS INC",
+        "CST INDUSTRIES INC",
+        "CST BRANDS HOLDINGS LLC",
+        "CIRCLE K #2701",
+        "CIRCLE K FOOD MART LLC",
+        "CIRCLE K CONVENIENCE STORE 4412",
+        # Gildan's HanesBrands (from 2025-12-01) is exact-only: "Hanes" is also a surname (a Timothy A Hanes occurs as
+        # a contractor's officer in the ICE subaward file). Plausible ones, not in the files:
+        "HANES CONSTRUCTION INC",
+        "HANES SUPPLY INC",
+        "GILDAN TRADING LLC",
+        # Saputo's Morningstar Foods, LLC (from 2013-01-31, month only) is exact-only: Morningstar is also the U.S.
+        # investment-research firm and many other businesses. Not in the files; plausible ones:
+        "MORNINGSTAR, INC.",
+        "MORNINGSTAR CREDIT RATINGS LLC",
+        "MORNING STAR PACKING CO",
+        "MORNINGSTAR FARMS",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -532,6 +569,73 @@ def test_dhs_tsx_software_telecom_and_energy_subsidiaries_take_their_exact_names
     # A listed Canadian subsidiary names itself as the nearest Canadian parent; Cogeco inc. is one level up.
     assert parent_of["tsx-cca"] == "tsx-cca"
     assert longer.firm_id is None and other.firm_id is None
+
+
+def test_restaurant_brands_us_acquisitions_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Popeyes Louisiana Kitchen, Inc. (from 2017-03-27, SEC EDGAR), Firehouse Restaurant Group, Inc. (from
+    2021-12-16, trade press) and Burger King Worldwide, Inc. (from 2014-12-31, month only) are exact-only: their own
+    names are attributed and roll up to Restaurant Brands International; a franchisee-like longer name is offered
+    for review, never taken."""
+    matcher, parent_of = registry
+    popeyes, firehouse, longer, king = matcher.match_many(
+        [
+            "POPEYES LOUISIANA KITCHEN, INC.",
+            "FIREHOUSE RESTAURANT GROUP, INC.",
+            "POPEYES LOUISIANA KITCHEN OF TEXAS LLC",
+            "BURGER KING WORLDWIDE INC",
+        ]
+    )
+    assert (popeyes.firm_id, popeyes.method) == ("popeyes-louisiana-kitchen", "alias")
+    assert (firehouse.firm_id, firehouse.method) == ("firehouse-restaurant-group", "alias")
+    assert parent_of["popeyes-louisiana-kitchen"] == parent_of["firehouse-restaurant-group"] == "tsx-qsr"
+    assert (king.firm_id, parent_of["burger-king-worldwide"]) == ("burger-king-worldwide", "tsx-qsr")
+    assert longer.firm_id is None
+
+
+def test_couche_tard_us_acquisitions_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """CST Brands Inc. (from 2017-06-28, Couche-Tard's release), The Pantry Inc. (from 2015-03-16) and Holiday
+    Stationstores Inc. (from 2017-12-31) are exact-only: their own names are attributed and roll up to
+    Alimentation Couche-Tard; a longer Holiday name is offered for review, never taken."""
+    matcher, parent_of = registry
+    cst, pantry, holiday, longer, circle_k, franchisee = matcher.match_many(
+        [
+            "CST BRANDS INC",
+            "THE PANTRY INC",
+            "HOLIDAY STATIONSTORES INC",
+            "HOLIDAY STATIONSTORES FRANCHISEE LLC",
+            "CIRCLE K STORES INC.",
+            "CIRCLE K FOOD MART LLC",
+        ]
+    )
+    assert (cst.firm_id, pantry.firm_id, holiday.firm_id) == ("cst-brands", "the-pantry", "holiday-stationstores")
+    assert parent_of["cst-brands"] == parent_of["the-pantry"] == parent_of["holiday-stationstores"] == "tsx-atd"
+    assert longer.firm_id is None
+    assert (circle_k.firm_id, parent_of["circle-k-stores"]) == ("circle-k-stores", "tsx-atd")
+    assert franchisee.firm_id is None
+
+
+def test_gildan_hanesbrands_takes_its_exact_name_and_rolls_up(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+    """HanesBrands Inc. (Gildan's from 2025-12-01, The Canadian Press) is exact-only: its own name is attributed and
+    rolls up to Gildan Activewear; another Hanes name is offered for review, never taken."""
+    matcher, parent_of = registry
+    exact, other = matcher.match_many(["HANESBRANDS INC.", "HANES SUPPLY INC"])
+    assert (exact.firm_id, exact.method) == ("hanesbrands", "alias")
+    assert parent_of["hanesbrands"] == "tsx-gil"
+    assert other.firm_id is None
+
+
+def test_saputo_morningstar_takes_its_exact_name_and_rolls_up(registry: tuple[NameMatcher, dict[str, str]]) -> None:
+    """Morningstar Foods, LLC (Saputo's from 2013-01-31) is exact-only: its own name is attributed and rolls up to
+    Saputo; Morningstar, Inc. (investment research) is not."""
+    matcher, parent_of = registry
+    exact, research = matcher.match_many(["MORNINGSTAR FOODS LLC", "MORNINGSTAR, INC."])
+    assert (exact.firm_id, exact.method) == ("morningstar-foods", "alias")
+    assert parent_of["morningstar-foods"] == "tsx-sap"
+    assert research.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:

@@ -75,6 +75,10 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-mre",
     "tsx-cwl",
     "tsx-afn",
+    "tsx-qsr",
+    "tsx-atd",
+    "tsx-gil",
+    "tsx-sap",
 }
 
 
