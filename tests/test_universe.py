@@ -54,6 +54,9 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-pow",
     "tsx-fsv",
     "tsx-k",
+    "tsx-abx",
+    "tsx-su",
+    "tsx-bep-un",
 }
 
 
