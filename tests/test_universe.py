@@ -79,6 +79,9 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-atd",
     "tsx-gil",
     "tsx-sap",
+    "tsx-abx",
+    "tsx-su",
+    "tsx-bep-un",
 }
 
 
