@@ -54,6 +54,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-pow",
     "tsx-fsv",
     "tsx-k",
+    "tsx-are",
+    "tsx-cigi",
 }
 
 
