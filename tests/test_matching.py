@@ -350,6 +350,24 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "UPS SUPPLY CHAIN SOLUTIONS INC",
         "BROOKFIELD RENEWABLE ENERGY GROUP LLC",
         "BARRICK GOLD EXPLORATION INC",
+        # Aecon's and Colliers' U.S. subsidiaries (infra2 pass) are exact-only. XTREME LOGISTIX LLC is an ICE vendor
+        # in the files opening like Xtreme Powerline; the rest are plausible names other businesses use.
+        "XTREME LOGISTIX LLC",
+        "XTREME POWER LLC",
+        "XTREME POWERLINE SERVICES INC",
+        "UNITED ENGINEERS INC",
+        "UNITED ENGINEERING CONSTRUCTORS LLC",
+        "UNITED CONSTRUCTORS INC",
+        "MASER INC",
+        "MASER CONSULTING ENGINEERS LLC",
+        "BERGMANN ASSOCIATES LLC",
+        "BERGMANN CONSTRUCTION INC",
+        "ROCKWOOD CAPITAL PARTNERS LLC",
+        "ROCKWOOD HOLDINGS INC",
+        "ROCKWOOD COMPANY",
+        "AECON INC",
+        "COLLIERS ENGINEERING SERVICES LLC",
+        "COLLIER COUNTY",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -657,6 +675,34 @@ def test_saputo_morningstar_takes_its_exact_name_and_rolls_up(registry: tuple[Na
     assert (exact.firm_id, exact.method) == ("morningstar-foods", "alias")
     assert parent_of["morningstar-foods"] == "tsx-sap"
     assert research.firm_id is None
+
+
+def test_aecon_and_colliers_us_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """United Engineers & Constructors and Xtreme Powerline Construction (Aecon's, 2024 annual report) and Maser
+    Consulting, Bergmann and Rockwood Capital (Colliers', 40-F acquisition notes on SEC EDGAR) are exact-only: their
+    own names are attributed and roll up to the listed parent; shorter or longer names are never taken."""
+    matcher, parent_of = registry
+    names = [
+        "UNITED ENGINEERS & CONSTRUCTORS INC.",
+        "XTREME POWERLINE CONSTRUCTION",
+        "MASER CONSULTING P.A.",
+        "BERGMANN ASSOCIATES, ARCHITECTS, ENGINEERS, LANDSCAPE ARCHITECTS & SURVEYORS, D.P.C.",
+        "ROCKWOOD CAPITAL, LLC",
+    ]
+    expected = [
+        ("united-engineers-constructors", "tsx-are"),
+        ("xtreme-powerline-construction", "tsx-are"),
+        ("maser-consulting", "tsx-cigi"),
+        ("bergmann-associates", "tsx-cigi"),
+        ("rockwood-capital", "tsx-cigi"),
+    ]
+    for match, (firm_id, parent_id) in zip(matcher.match_many(names), expected, strict=True):
+        assert match.firm_id == firm_id, match
+        assert parent_of[firm_id] == parent_id
+    shorter, longer = matcher.match_many(["MASER CONSULTING", "ROCKWOOD CAPITAL ADVISORS LLC"])
+    assert shorter.firm_id is None and longer.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:

@@ -82,6 +82,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-abx",
     "tsx-su",
     "tsx-bep-un",
+    "tsx-are",
+    "tsx-cigi",
 }
 
 
