@@ -536,6 +536,20 @@ def test_firstservice_global_restoration_takes_its_exact_name_and_rolls_up(
     assert shorter.firm_id is None
 
 
+def test_checkpoint_systems_is_ccls_and_check_point_software_is_not(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """CHECKPOINT SYSTEMS INC (a CBP vendor in the files) is CCL Industries' subsidiary, exact-only: Check Point
+    Software Technologies (Israeli, unrelated) and other "Checkpoint" businesses are not."""
+    matcher, parent_of = registry
+    own, software, spaced, other = matcher.match_many(
+        ["CHECKPOINT SYSTEMS INC", "CHECK POINT SOFTWARE TECHNOLOGIES LTD", "CHECK POINT SYSTEMS INC", "CHECKPOINT LLC"]
+    )
+    assert (own.firm_id, parent_of["checkpoint-systems"]) == ("checkpoint-systems", "tsx-ccl-b")
+    assert (software.firm_id, other.firm_id) == (None, None)
+    assert spaced.firm_id is None
+
+
 def test_shopify_former_us_subsidiaries_take_their_exact_names_and_roll_up(
     registry: tuple[NameMatcher, dict[str, str]],
 ) -> None:

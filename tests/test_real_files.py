@@ -222,6 +222,18 @@ def test_the_review_queue_on_the_real_files(
     assert f"top {min(50, queue.height)} of {queue.height}" in printed and queue["recipient_name"][0] in printed
 
 
+def test_checkpoint_systems_cbp_award_counts_for_ccl_industries(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    """CBP's RFID-tracking order from CHECKPOINT SYSTEMS INC (2024-05-29, after the 2018-08-09 start of CCL's
+    edge) is CCL Industries' exposure, its dollars exactly as recorded."""
+    _db, result, _reports = scored
+    c = result.contributions
+    ccl = c.filter(c["parent_id"] == "tsx-ccl-b")
+    assert ccl["award_key"].to_list() == ["CONT_AWD_70B03C24P00000190_7014_-NONE-_-NONE-"]
+    assert ccl["share_cents"].to_list() == [5_709_500] and ccl["via_firm_id"].to_list() == ["checkpoint-systems"]
+
+
 def test_canadian_products_sold_through_resellers_count_the_recorded_obligations(
     scored: tuple[Path, ScoreResult, list[LoadReport]],
 ) -> None:

@@ -54,6 +54,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-pow",
     "tsx-fsv",
     "tsx-k",
+    "tsx-ccl-b",
     "tsx-shop",
     "tsx-lspd",
     "tsx-dcbo",
