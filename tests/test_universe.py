@@ -66,6 +66,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-efx",
     "tsx-cca",
     "tsx-cgo",
+    "tsx-hom-u",
 }
 
 
