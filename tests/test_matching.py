@@ -368,6 +368,12 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "AECON INC",
         "COLLIERS ENGINEERING SERVICES LLC",
         "COLLIER COUNTY",
+        # BSR REIT's BSR Trust, LLC is exact-only: "BSR" is a short acronym other businesses use. Not in the files
+        # (the only "BSR" there is inside ICE account codes such as MBSRAWAQ9559):
+        "BSR TRUST LLC SERVICES",
+        "BSR TECHNOLOGIES LLC",
+        "BSR SOLUTIONS INC",
+        "BRS TRUST LLC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -717,6 +723,19 @@ def test_aecon_and_colliers_us_subsidiaries_take_their_exact_names_and_roll_up(
         assert parent_of[firm_id] == parent_id
     shorter, longer = matcher.match_many(["MASER CONSULTING", "ROCKWOOD CAPITAL ADVISORS LLC"])
     assert shorter.firm_id is None and longer.firm_id is None
+
+
+def test_bsr_trust_takes_its_exact_name_and_rolls_up_to_bsr_reit(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """BSR Trust, LLC (BSR REIT's U.S. operating company, consolidated from the 2018-05-18 IPO closing) is
+    exact-only: its own name is attributed and rolls up to the TSX-listed REIT; a longer name is not taken."""
+    matcher, parent_of = registry
+    exact, longer = matcher.match_many(["BSR TRUST, LLC", "BSR TRUST PROPERTY SERVICES LLC"])
+    assert (exact.firm_id, exact.method) == ("bsr-trust-llc", "alias")
+    assert parent_of["bsr-trust-llc"] == "tsx-hom-u"
+    assert parent_of["tsx-hom-u"] == "tsx-hom-u"
+    assert longer.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:
