@@ -66,6 +66,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-efx",
     "tsx-cca",
     "tsx-cgo",
+    "tsx-trl",
+    "tsx-cmg",
 }
 
 
