@@ -173,3 +173,10 @@ def test_every_tsx_listed_issuer_of_a_dhs_sector_has_a_row() -> None:
         if issuer["industry"] in DHS_INDUSTRIES and issuer["status"] == "listed" and issuer["primary_exchange"] == "TSX"
     ]
     assert sorted(set(missing) - in_table) == []
+
+
+def test_every_pointer_to_curation_notes_is_defined() -> None:
+    text = COVERAGE.read_text(encoding="utf-8")
+    defined = set(re.findall(r"`([a-z0-9-]+)` =\s+\*", text))
+    used = {key.strip() for row in _rows() for key in row["notes"].split(";")} - {NONE}
+    assert sorted(used - defined) == []

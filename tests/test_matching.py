@@ -374,6 +374,15 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "BSR TECHNOLOGIES LLC",
         "BSR SOLUTIONS INC",
         "BRS TRUST LLC",
+        # Trilogy International Partners LLC (Trilogy International Partners Inc.'s) and CMG Holdings (USA) Inc.
+        # (Computer Modelling Group's) are exact-only: "Trilogy" and "CMG Holdings" open other businesses' names
+        # (CMG Holdings Group, Inc. is an unrelated Chicago company). None is in the files; plausible ones:
+        "TRILOGY FEDERAL LLC",
+        "TRILOGY INTERNATIONAL INC",
+        "TRILOGY PARTNERS LLC",
+        "TRILOGY INTERNATIONAL PARTNERS HOLDINGS LLC",
+        "CMG HOLDINGS GROUP, INC.",
+        "CMG HOLDINGS INC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -736,6 +745,29 @@ def test_bsr_trust_takes_its_exact_name_and_rolls_up_to_bsr_reit(
     assert parent_of["bsr-trust-llc"] == "tsx-hom-u"
     assert parent_of["tsx-hom-u"] == "tsx-hom-u"
     assert longer.firm_id is None
+
+
+def test_small_cap_technology_and_telecom_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """CMG Holdings (USA) Inc. (Computer Modelling Group's, from its 2024-02-07 release) is exact-only: its own name
+    is attributed and rolls up, a longer or shorter CMG name is not taken. Trilogy International Partners LLC
+    (Trilogy International Partners Inc.'s from 2017-02-07) rolls up to its parent, but the two share a name once the
+    legal forms are set aside, so that name identifies neither (the safe direction); a longer one is not taken."""
+    matcher, parent_of = registry
+    cmg, shorter, trilogy, longer = matcher.match_many(
+        [
+            "CMG HOLDINGS (USA) INC.",
+            "CMG HOLDINGS INC",
+            "TRILOGY INTERNATIONAL PARTNERS LLC",
+            "TRILOGY INTERNATIONAL PARTNERS HOLDINGS LLC",
+        ]
+    )
+    assert (cmg.firm_id, cmg.method) == ("cmg-holdings-usa", "alias")
+    assert parent_of["cmg-holdings-usa"] == "tsx-cmg"
+    assert parent_of["trilogy-international-partners-llc"] == "tsx-trl"
+    assert trilogy.firm_id is None and trilogy.features["reason"] == "name shared by several registry firms"
+    assert shorter.firm_id is None and longer.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:

@@ -86,6 +86,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-are",
     "tsx-cigi",
     "tsx-hom-u",
+    "tsx-trl",
+    "tsx-cmg",
 }
 
 
