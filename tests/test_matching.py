@@ -300,6 +300,12 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "SPAN CONSTRUCTION AND ENGINEERING INC",
         "UNION IRON WORKS INC",
         "UNION IRONWORKERS LOCAL 1",
+        # Quarterhill's Electronic Transaction Consultants (from 2021-09-01) is exact-only: "ETC" and "Electronic
+        # Transaction" open other businesses' names. Not in the files; plausible ones:
+        "ELECTRONIC TRANSACTIONS CONSULTANTS LLC",
+        "ELECTRONIC TRANSACTION CONSULTANTS CORPORATION OF AMERICA",
+        "ETC CONSULTANTS LLC",
+        "QUARTERHILL CONSULTING LLC",
         # Restaurant Brands International's Popeyes Louisiana Kitchen (from 2017-03-27) and Firehouse Restaurant
         # Group (from 2021-12-16) are exact-only: their restaurants are mostly franchisee-owned businesses that
         # trade under the brand, and "Firehouse" opens many unrelated names. Neither opens a vendor name in the
@@ -760,3 +766,17 @@ def test_the_tsx_transport_and_machinery_subsidiaries_take_their_exact_names_and
     match = matcher.match_many([name])[0]
     assert (match.firm_id, match.method) == (firm_id, "alias")
     assert parent_of[firm_id] == parent_id
+
+
+def test_quarterhill_electronic_transaction_consultants_takes_its_exact_name_and_rolls_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Quarterhill's U.S. tolling subsidiary (100% of its equity, closed 2021-09-01) is exact-only: its own name
+    is attributed and rolls up to Quarterhill; a longer or respelt name is not."""
+    matcher, parent_of = registry
+    exact, longer = matcher.match_many(
+        ["ELECTRONIC TRANSACTION CONSULTANTS, LLC", "ELECTRONIC TRANSACTION CONSULTANTS GROUP LLC"]
+    )
+    assert (exact.firm_id, exact.method) == ("electronic-transaction-consultants", "alias")
+    assert parent_of["electronic-transaction-consultants"] == "tsx-qtrh"
+    assert longer.firm_id is None

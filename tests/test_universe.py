@@ -85,6 +85,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-bep-un",
     "tsx-are",
     "tsx-cigi",
+    "tsx-qtrh",
 }
 
 
