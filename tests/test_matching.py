@@ -306,6 +306,12 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "ELECTRONIC TRANSACTION CONSULTANTS CORPORATION OF AMERICA",
         "ETC CONSULTANTS LLC",
         "QUARTERHILL CONSULTING LLC",
+        # Avcorp Composite Fabrication (from 2015-12-18) and PyroGenesis's Drosrite International (from 2024-07-08)
+        # are exact-only too; neither is in the files. Plausible ones:
+        "COMPOSITE FABRICATION INC",
+        "AVCORP COMPOSITE FABRICATORS LLC",
+        "DROSRITE LLC",
+        "PYROGENESIS USA INC",
         # Restaurant Brands International's Popeyes Louisiana Kitchen (from 2017-03-27) and Firehouse Restaurant
         # Group (from 2021-12-16) are exact-only: their restaurants are mostly franchisee-owned businesses that
         # trade under the brand, and "Firehouse" opens many unrelated names. Neither opens a vendor name in the
@@ -780,3 +786,20 @@ def test_quarterhill_electronic_transaction_consultants_takes_its_exact_name_and
     assert (exact.firm_id, exact.method) == ("electronic-transaction-consultants", "alias")
     assert parent_of["electronic-transaction-consultants"] == "tsx-qtrh"
     assert longer.firm_id is None
+
+
+@pytest.mark.parametrize(
+    ("name", "firm_id", "parent_id"),
+    [
+        ("AVCORP COMPOSITE FABRICATION INC.", "avcorp-composite-fabrication", "tsx-avp"),
+        ("DROSRITE INTERNATIONAL LLC", "drosrite-international", "tsx-pyr"),
+    ],
+)
+def test_avcorp_and_pyrogenesis_us_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]], name: str, firm_id: str, parent_id: str
+) -> None:
+    """Avcorp's and PyroGenesis's U.S. subsidiaries are exact-only: their own names are attributed and roll up."""
+    matcher, parent_of = registry
+    match = matcher.match_many([name])[0]
+    assert (match.firm_id, match.method) == (firm_id, "alias")
+    assert parent_of[firm_id] == parent_id

@@ -86,6 +86,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-are",
     "tsx-cigi",
     "tsx-qtrh",
+    "tsx-avp",
+    "tsx-pyr",
 }
 
 
