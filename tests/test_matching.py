@@ -300,6 +300,18 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "SPAN CONSTRUCTION AND ENGINEERING INC",
         "UNION IRON WORKS INC",
         "UNION IRONWORKERS LOCAL 1",
+        # Quarterhill's Electronic Transaction Consultants (from 2021-09-01) is exact-only: "ETC" and "Electronic
+        # Transaction" open other businesses' names. Not in the files; plausible ones:
+        "ELECTRONIC TRANSACTIONS CONSULTANTS LLC",
+        "ELECTRONIC TRANSACTION CONSULTANTS CORPORATION OF AMERICA",
+        "ETC CONSULTANTS LLC",
+        "QUARTERHILL CONSULTING LLC",
+        # Avcorp Composite Fabrication (from 2015-12-18) and PyroGenesis's Drosrite International (from 2024-07-08)
+        # are exact-only too; neither is in the files. Plausible ones:
+        "COMPOSITE FABRICATION INC",
+        "AVCORP COMPOSITE FABRICATORS LLC",
+        "DROSRITE LLC",
+        "PYROGENESIS USA INC",
         # Restaurant Brands International's Popeyes Louisiana Kitchen (from 2017-03-27) and Firehouse Restaurant
         # Group (from 2021-12-16) are exact-only: their restaurants are mostly franchisee-owned businesses that
         # trade under the brand, and "Firehouse" opens many unrelated names. Neither opens a vendor name in the
@@ -807,6 +819,37 @@ def test_the_tsx_transport_and_machinery_subsidiaries_take_their_exact_names_and
 ) -> None:
     """The U.S. subsidiaries added for RB Global, Black Diamond, Ballard, ATS, Savaria, Linamar, Martinrea and
     Caldwell are exact-only: their own names are attributed and roll up to the parent; none is in the files."""
+    matcher, parent_of = registry
+    match = matcher.match_many([name])[0]
+    assert (match.firm_id, match.method) == (firm_id, "alias")
+    assert parent_of[firm_id] == parent_id
+
+
+def test_quarterhill_electronic_transaction_consultants_takes_its_exact_name_and_rolls_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Quarterhill's U.S. tolling subsidiary (100% of its equity, closed 2021-09-01) is exact-only: its own name
+    is attributed and rolls up to Quarterhill; a longer or respelt name is not."""
+    matcher, parent_of = registry
+    exact, longer = matcher.match_many(
+        ["ELECTRONIC TRANSACTION CONSULTANTS, LLC", "ELECTRONIC TRANSACTION CONSULTANTS GROUP LLC"]
+    )
+    assert (exact.firm_id, exact.method) == ("electronic-transaction-consultants", "alias")
+    assert parent_of["electronic-transaction-consultants"] == "tsx-qtrh"
+    assert longer.firm_id is None
+
+
+@pytest.mark.parametrize(
+    ("name", "firm_id", "parent_id"),
+    [
+        ("AVCORP COMPOSITE FABRICATION INC.", "avcorp-composite-fabrication", "tsx-avp"),
+        ("DROSRITE INTERNATIONAL LLC", "drosrite-international", "tsx-pyr"),
+    ],
+)
+def test_avcorp_and_pyrogenesis_us_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]], name: str, firm_id: str, parent_id: str
+) -> None:
+    """Avcorp's and PyroGenesis's U.S. subsidiaries are exact-only: their own names are attributed and roll up."""
     matcher, parent_of = registry
     match = matcher.match_many([name])[0]
     assert (match.firm_id, match.method) == (firm_id, "alias")

@@ -88,6 +88,9 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-hom-u",
     "tsx-trl",
     "tsx-cmg",
+    "tsx-qtrh",
+    "tsx-avp",
+    "tsx-pyr",
 }
 
 
