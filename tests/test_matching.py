@@ -24,6 +24,31 @@ def registry() -> tuple[NameMatcher, dict[str, str]]:
     return registry_matcher(firms, aliases), parent_of
 
 
+def test_every_registry_name_of_a_subsidiary_identifies_it_and_rolls_up_to_a_listed_parent(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Each legal name and vendor spelling on file for a U.S. subsidiary is attributed to that subsidiary and rolls
+    up to a Canadian parent, unless two firms share the name (then it identifies neither: the safe direction)."""
+    matcher, parent_of = registry
+    firms = pl.read_csv(BUNDLED_DATA / "firms.csv", infer_schema=False)
+    aliases = pl.read_csv(BUNDLED_DATA / "firm_aliases.csv", infer_schema=False)
+    subsidiaries = set(firms.filter(pl.col("listing_status") == "subsidiary")["firm_id"].to_list())
+    names = aliases.filter(pl.col("alias_kind").is_in(["legal", "vendor_record"]))
+    keys = normalize_names(names["alias"].to_list())
+    owners: dict[str | None, set[str]] = {}
+    for key, firm_id in zip(keys, names["firm_id"].to_list(), strict=True):
+        owners.setdefault(key, set()).add(firm_id)
+    checked = 0
+    for alias, key, firm_id in zip(names["alias"].to_list(), keys, names["firm_id"].to_list(), strict=True):
+        if firm_id not in subsidiaries or len(owners[key]) > 1:
+            continue
+        match = matcher.match_many([alias])[0]
+        assert match.firm_id == firm_id, (alias, match)
+        assert parent_of.get(firm_id) not in (None, firm_id), f"{firm_id} rolls up to no Canadian parent"
+        checked += 1
+    assert checked >= 90
+
+
 def test_usaspending_names_meet_the_targets(registry: tuple[NameMatcher, dict[str, str]]) -> None:
     matcher, parent_of = registry
     metrics = labelled_usaspending_names(matcher, parent_of, "usaspending")
