@@ -26,7 +26,13 @@ def read_frames(con: duckdb.DuckDBPyConnection) -> StoreFrames:
     """Every table the pipeline reads, fetched through Arrow (no row-by-row copies)."""
     frames = {table: con.sql(f"SELECT * FROM {table}").pl().lazy() for table in STORE_TABLES}
     overrides = con.sql("SELECT * FROM match_overrides ORDER BY override_id").pl().lazy()
-    issuers = con.sql("SELECT issuer_id, name FROM issuers WHERE firm_id IS NULL ORDER BY issuer_id").pl().lazy()
+    issuers = (
+        con.sql(
+            "SELECT issuer_id, name, industry, primary_exchange FROM issuers WHERE firm_id IS NULL ORDER BY issuer_id"
+        )
+        .pl()
+        .lazy()
+    )
     goc = read_goc_frames(con)
     return StoreFrames(**frames, overrides=overrides, issuers=issuers, **goc)
 

@@ -7,7 +7,8 @@ Reasons, strongest first:
   record makes it a Canadian firm; this name's records that give no country are queued, not taken);
 - `near_miss`: the name resembles a registry firm's (a look-alike spelling, a partial resemblance) but was not
   attributed, because a name alone is not proof;
-- `issuer_name`: the vendor's name opens with a Canadian listed issuer's name, word for word;
+- `issuer_name`: the vendor's name opens with a Canadian listed issuer's name, word for word, or with a coined
+  first word that opens exactly one name among the TSX issuers of the DHS-selling industries;
 - `canadian_tax`: a record's description charges Canadian sales tax (HST, GST, QST), so the vendor invoices in
   Canada;
 - `foreign_owned`: the record flags a foreign-owned business incorporated in the U.S.;
@@ -23,9 +24,10 @@ from enum import StrEnum
 
 import polars as pl
 
-from scoring.matching import NameMatcher
+from scoring.matching import NameMatcher, is_ordinary_word
 from scoring.normalize import normalize_names, normalized_name_expr
 from scoring.resolve import FOREIGN_OWNED_US
+from scoring.sectors import DHS_INDUSTRIES
 
 
 class Reason(StrEnum):
@@ -75,12 +77,30 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
 
 
 def _issuer_hits(names: list[str], issuers: pl.DataFrame) -> dict[str, tuple[str, str]]:
-    """Vendor name -> (issuer_id, issuer name) when the vendor's normalised name opens with the issuer's."""
+    """Vendor name -> (issuer_id, what it has of the issuer's name) when the vendor's normalised name opens with an
+    issuer's whole name, word for word, or else with a coined first word ("HAIVISION") that opens exactly one
+    issuer's name: a subsidiary often keeps only that word ("HAIVISION NETWORK VIDEO"). The first-word rule is
+    kept to TSX issuers of the DHS-selling industries: across the whole universe, mining and energy juniors' names
+    (ZEPHYR, CENTERRA) open many unrelated U.S. vendors'."""
     keys = normalize_names(issuers["name"].to_list())
     by_key: dict[str, tuple[str, str]] = {}
-    for key, issuer_id, name in zip(keys, issuers["issuer_id"], issuers["name"], strict=True):
+    by_first: dict[str, set[tuple[str, str]]] = {}
+    columns = issuers.columns
+    first_word_ok = (
+        [
+            industry in DHS_INDUSTRIES and exchange == "TSX"
+            for industry, exchange in zip(issuers["industry"], issuers["primary_exchange"], strict=True)
+        ]
+        if {"industry", "primary_exchange"} <= set(columns)
+        else [False] * issuers.height
+    )
+    rows = zip(keys, issuers["issuer_id"], issuers["name"], first_word_ok, strict=True)
+    for key, issuer_id, name, eligible in rows:
         if key and len(key.replace(" ", "")) >= MIN_ISSUER_KEY:
             by_key.setdefault(key, (str(issuer_id), str(name)))
+        first = key.split()[0] if key else ""
+        if eligible and len(first) >= MIN_ISSUER_KEY and not is_ordinary_word(first):
+            by_first.setdefault(first, set()).add((str(issuer_id), str(name)))
     hits: dict[str, tuple[str, str]] = {}
     for raw, key in zip(names, normalize_names(names), strict=True):
         if not key:
@@ -89,8 +109,13 @@ def _issuer_hits(names: list[str], issuers: pl.DataFrame) -> dict[str, tuple[str
         for n in range(len(words), 0, -1):  # the longest issuer name that opens the vendor's, word for word
             found = by_key.get(" ".join(words[:n]))
             if found:
-                hits[raw] = found
+                hits[raw] = (found[0], f"opens with {found[1]}")
                 break
+        else:
+            owners = by_first.get(words[0], set())
+            if len(owners) == 1:
+                ((issuer_id, name),) = owners
+                hits[raw] = (issuer_id, f"opens with {words[0]}, the coined first word of {name} and no other issuer")
     return hits
 
 
@@ -163,8 +188,8 @@ def review_candidates(
     )
     issuer_frame = pl.DataFrame(
         [
-            (name, issuer_id, f"{Reason.ISSUER_NAME}: opens with {issuer_name} ({issuer_id})")
-            for name, (issuer_id, issuer_name) in issuer_hits.items()
+            (name, issuer_id, f"{Reason.ISSUER_NAME}: {detail} ({issuer_id})")
+            for name, (issuer_id, detail) in issuer_hits.items()
         ],
         schema={"recipient_name": pl.String, "suggested_issuer_id": pl.String, "_issuer": pl.String},
         orient="row",

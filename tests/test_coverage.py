@@ -9,33 +9,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from scoring.sectors import DHS_INDUSTRIES
 from tests.conftest import REPO
 
 DATA = REPO / "datasets" / "data"
 COVERAGE = DATA / "COVERAGE.md"
-# The FinanceDatabase industries of the sectors issue #11 names as selling to DHS
-DHS_INDUSTRIES = frozenset(
-    {
-        "Aerospace & Defense",
-        "Software",
-        "IT Services",
-        "Construction & Engineering",
-        "Professional Services",
-        "Commercial Services & Supplies",
-        "Automobiles",
-        "Auto Components",
-        "Machinery",
-        "Road & Rail",
-        "Air Freight & Logistics",
-        "Airlines",
-        "Diversified Telecommunication Services",
-        "Communications Equipment",
-        "Electronic Equipment, Instruments & Components",
-        "Technology Hardware, Storage & Peripherals",
-        "Equity Real Estate Investment Trusts (REITs)",
-        "Real Estate Management & Development",
-    }
-)
 STATUSES = ("subsidiaries_added", "checked_no_us_subsidiary_found", "left_out_no_primary_source", "not_researched")
 NONE = "—"
 # `child_firm_id (valid_from)` or `child_firm_id (valid_from to valid_to)`; `—` for an empty valid_from

@@ -386,6 +386,32 @@ def test_the_review_queue_ranks_unattributed_vendors_with_reasons_and_never_scor
     assert result.contributions.height == 0 and result.scores["score"].to_list() == [0.0]
 
 
+def test_the_review_queue_offers_a_vendor_that_keeps_only_an_issuers_coined_first_word() -> None:
+    """HAIVISION NETWORK VIDEO keeps only the coined first word of Haivision Systems (TSX, software): it is queued.
+    A mining junior's first word (ZEPHYR) opens unrelated vendors' names, so outside the DHS-selling industries the
+    rule does not apply; nor to an everyday word (NORTHERN) or one that opens two issuers' names (DUPLEX)."""
+    issuers = pl.LazyFrame(
+        {
+            "issuer_id": ["tsx-hai", "tsxv-zfr", "tsx-nor", "tsx-dpa", "tsx-dpb"],
+            "name": [
+                "Haivision Systems Inc.",
+                "Zephyr Minerals Ltd.",
+                "Northern Software Inc.",
+                "Duplexa Software",
+                "Duplexa Networks",
+            ],
+            "industry": ["Software", "Metals & Mining", "Software", "Software", "Software"],
+            "primary_exchange": ["TSX", "TSXV", "TSX", "TSX", "TSX"],
+        }
+    )
+    names = ["HAIVISION NETWORK VIDEO INC", "ZEPHYR AVIATION, LLC", "NORTHERN MANAGEMENT LLC", "DUPLEXA LABS INC"]
+    base = _frames(transactions=[tx(f"t{i}", f"A{i}", "100.00", date(2026, 1, 1), n) for i, n in enumerate(names)])
+    queue = score(StoreFrames(**{**base.__dict__, "issuers": issuers}), load_methodology(), AS_OF).candidates
+    assert queue["recipient_name"].to_list() == ["HAIVISION NETWORK VIDEO INC"]
+    assert queue["suggested_issuer_id"].to_list() == ["tsx-hai"]
+    assert queue["reasons"].to_list()[0][0].startswith("issuer_name: opens with HAIVISION, the coined first word")
+
+
 def test_the_review_queue_reads_canadian_country_tax_foreign_flags_and_us_arm_names() -> None:
     """The signals besides names: the record's country, Canadian sales tax in a description, the foreign-entity
     flags, and a name marking a U.S. arm, which a record saying "U.S. owned" overrules."""
