@@ -88,6 +88,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-hom-u",
     "tsx-trl",
     "tsx-cmg",
+    "tsx-tc",
 }
 
 
