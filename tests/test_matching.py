@@ -420,6 +420,14 @@ def test_canadian_vendor_file_with_its_own_grouping(registry: tuple[NameMatcher,
         "TRILOGY INTERNATIONAL PARTNERS HOLDINGS LLC",
         "CMG HOLDINGS GROUP, INC.",
         "CMG HOLDINGS INC",
+        # Tucows' eNom, Incorporated, Ting Fiber, Inc. and Ting Virginia, LLC are exact-only: "Ting" and "eNom" are
+        # short words inside other names. None is in the files; plausible ones:
+        "ENOMIA INC",
+        "XENOM LLC",
+        "TING INTERNET INC",
+        "TING FIBER NETWORKS LLC",
+        "TING VIRGINIA FIBER LLC",
+        "TUCOWS DOMAINS INC",
     ],
 )
 def test_look_alikes_are_never_attributed(registry: tuple[NameMatcher, dict[str, str]], name: str) -> None:
@@ -805,6 +813,27 @@ def test_small_cap_technology_and_telecom_subsidiaries_take_their_exact_names_an
     assert parent_of["trilogy-international-partners-llc"] == "tsx-trl"
     assert trilogy.firm_id is None and trilogy.features["reason"] == "name shared by several registry firms"
     assert shorter.firm_id is None and longer.firm_id is None
+
+
+def test_tucows_us_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """eNom, Incorporated (bought 2017-01-20), Ting Fiber, Inc. and Ting Virginia, LLC (70% held by Ting Fiber from
+    2015-02-27), all from Tucows' 10-K notes on SEC EDGAR, roll up to Tucows Inc. (tsx-tc); longer names are not
+    taken."""
+    matcher, parent_of = registry
+    enom, ting, virginia, longer = matcher.match_many(
+        ["ENOM, INCORPORATED", "TING FIBER, INC.", "TING VIRGINIA, LLC", "TING FIBER NETWORKS LLC"]
+    )
+    assert (enom.firm_id, ting.firm_id, virginia.firm_id) == (
+        "enom-incorporated",
+        "ting-fiber-inc",
+        "ting-virginia-llc",
+    )
+    assert parent_of["enom-incorporated"] == "tsx-tc"
+    assert parent_of["ting-fiber-inc"] == "tsx-tc"
+    assert parent_of["ting-virginia-llc"] == "tsx-tc"
+    assert longer.firm_id is None
 
 
 def test_a_firm_marked_for_exact_names_takes_only_its_exact_names() -> None:

@@ -91,6 +91,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-qtrh",
     "tsx-avp",
     "tsx-pyr",
+    "tsx-tc",
 }
 
 
