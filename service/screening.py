@@ -461,6 +461,14 @@ def screen_one(
                 "issuer's name; nothing ties them to this issuer yet, so an analyst must confirm or reject"
             )
             return _answer(item, "review", reason, match=match, tried=tried, coverage=coverage)
+        queued = serving.universe.queued.get(identity.key)
+        if queued is not None:
+            reason = (
+                f"unconfirmed: the review queue offers {queued.records:,} loaded records of "
+                f"{', '.join(queued.names[:3])}, whose name opens like the issuer's, as possibly its subsidiary; "
+                "nothing ties them to this issuer yet, so an analyst must confirm or reject"
+            )
+            return _answer(item, "review", reason, match=match, tried=tried, coverage=coverage)
         reason = f"known issuer, checked: its name appears in none of the loaded records{scope}"
         return _answer(item, "pass", reason, match=match, score=0.0, tier="none", tried=tried, coverage=coverage)
     entry = serving.firms[identity.key]

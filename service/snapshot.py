@@ -96,7 +96,7 @@ def load_snapshot(con: Connection, top_contributions: int = 20) -> ServingSnapsh
         _load_firms(cur, serving)
         _load_lookups(cur, serving)
         _load_profiles(cur, serving, top_contributions)
-        serving.universe = load_universe(cur)
+        serving.universe = load_universe(cur, snapshot.as_of, snapshot.methodology_version)
     return serving
 
 

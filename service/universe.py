@@ -109,6 +109,7 @@ class Universe:
     name_keys: dict[str, str] = field(default_factory=dict)  # issuer or registry firm -> its normalised name
     matcher: NameMatcher = field(default_factory=lambda: NameMatcher([]))
     in_records: dict[str, NameInRecords] = field(default_factory=dict)
+    queued: dict[str, NameInRecords] = field(default_factory=dict)  # vendors the review queue offers as the issuer's
     span: RecordSpan = field(default_factory=lambda: RecordSpan(None, None, (), 0))
 
     def ticker(self, parsed: Ticker) -> set[str]:
@@ -120,7 +121,7 @@ class Universe:
         return self.by_bare_ticker.get(parsed.ticker, set())
 
 
-def load_universe(cur: Cursor) -> Universe:
+def load_universe(cur: Cursor, as_of: date | None = None, methodology_version: str | None = None) -> Universe:
     universe = Universe()
     for row in stored.issuers(cur):
         universe.issuers[row[0]] = Issuer(*row)
@@ -159,6 +160,9 @@ def load_universe(cur: Cursor) -> Universe:
         if key:
             universe.name_keys[f"firm:{firm_id}"] = key
     _load_records(cur, universe)
+    if as_of is not None and methodology_version is not None:
+        for issuer_id, names, records in stored.queued_for_issuers(cur, as_of, methodology_version):
+            universe.queued[issuer_id] = NameInRecords(tuple(names), records)
     return universe
 
 

@@ -392,6 +392,27 @@ def test_an_issuer_whose_name_is_in_the_records_is_a_review(tmp_path: Path) -> N
     assert ry["verdict"] == "pass"
 
 
+def test_an_issuer_the_review_queue_offers_a_vendor_for_is_a_review_not_a_pass(tmp_path: Path) -> None:
+    """WASTE CONNECTIONS OF NEW MEXICO, INC. is not Waste Connections' exact name, but the review queue offers it as
+    possibly the issuer's: screening the issuer says so (review), never a clean pass."""
+    db = build_store(tmp_path / "exposure.duckdb")
+    header = [
+        "Agency", "Award ID", "Recipient Name", "Federal Action Obligation", "Action Date", "Modification",
+        "Product/Service Description", "NAICS Description", "Transaction Description", "Generated Award ID",
+    ]  # fmt: skip
+    row = [
+        "CBP", "70B03C24P00000111", "WASTE CONNECTIONS OF NEW MEXICO, INC.", "9000.00", "2026-05-01", "0",
+        "TRASH COLLECTION", "SOLID WASTE COLLECTION", "TRASH", "CONT_AWD_70B03C24P00000111_7014_-NONE-_-NONE-",
+    ]  # fmt: skip
+    export = write_csv(tmp_path / "export.csv", header, [row])
+    assert main(["--db", str(db), "ingest", str(export)]) == 0
+    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as fresh:
+        (wcn,) = _screen(fresh, [{"name": "Waste Connections, Inc."}])
+    assert wcn["verdict"] == "review" and wcn["score"] is None and wcn["match"]["issuer_id"] == "tsx-wcn"
+    assert "review queue" in wcn["reason"] and "WASTE CONNECTIONS OF NEW MEXICO, INC." in wcn["reason"]
+
+
 def test_a_look_alike_of_a_short_name_is_a_review_not_that_firm(client: TestClient) -> None:
     (lookalike, real) = _screen(client, [{"ref": "a", "name": "ROSHELL LLC"}, {"ref": "b", "name": "Roshel LLC"}])
     assert lookalike["verdict"] == "review" and lookalike["match"] is None, lookalike

@@ -79,3 +79,19 @@ def record_span(cur: Cursor) -> tuple[date | None, date | None]:
 def record_agencies(cur: Cursor) -> list[str]:
     """The agencies (abbreviation, else code) of the loaded records."""
     return [str(row[0]) for row in cur.tuples(_RECORD_AGENCIES)]
+
+
+_QUEUED_FOR_ISSUERS = """
+    SELECT suggested_issuer_id, list(recipient_name ORDER BY rank), sum(records)
+    FROM review_candidates
+    WHERE as_of = ? AND methodology_version = ? AND suggested_issuer_id IS NOT NULL
+    GROUP BY suggested_issuer_id
+"""
+
+
+def queued_for_issuers(cur: Cursor, as_of: date, methodology_version: str) -> list[tuple[str, list[str], int]]:
+    """Per issuer, the review queue's vendors that may be its (their names open with the issuer's name)."""
+    return [
+        (str(issuer_id), [str(n) for n in names], int(records))
+        for issuer_id, names, records in cur.tuples(_QUEUED_FOR_ISSUERS, [as_of, methodology_version])
+    ]
