@@ -3,6 +3,8 @@ and the exposure the files must show. Figures are lower bounds: the search expor
 
 from __future__ import annotations
 
+import csv
+
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from datasets.ingest import LoadReport, ingest_paths
 from datasets.store import connect, load_bundled, table_counts
 from scoring import ScoreResult, load_methodology, score
 from service.cli import main
-from tests.conftest import read_only
+from tests.conftest import REPO, read_only
 
 AS_OF = date(2026, 11, 22)
 EXPECTED_KIND = {
@@ -232,6 +234,19 @@ def test_checkpoint_systems_cbp_award_counts_for_ccl_industries(
     ccl = c.filter(c["parent_id"] == "tsx-ccl-b")
     assert ccl["award_key"].to_list() == ["CONT_AWD_70B03C24P00000190_7014_-NONE-_-NONE-"]
     assert ccl["share_cents"].to_list() == [5_709_500] and ccl["via_firm_id"].to_list() == ["checkpoint-systems"]
+
+
+def test_every_prime_award_attributed_on_the_real_files_is_bundled(
+    scored: tuple[Path, ScoreResult, list[LoadReport]],
+) -> None:
+    """`datasets/data/awards.csv` holds every prime award of a registry vendor found in the real files, so the
+    bundled default data (`make run`) shows the same awards the real files give each firm."""
+    _db, result, _reports = scored
+    c = result.contributions
+    attributed = set(c.filter((c["link_kind"] != "evidence") & c["is_direct"])["award_key"].drop_nulls().to_list())
+    with (REPO / "datasets" / "data" / "awards.csv").open(encoding="utf-8", newline="") as handle:
+        bundled = {row["contract_award_unique_key"] for row in csv.DictReader(handle)}
+    assert len(attributed) > 100 and sorted(attributed - bundled) == []
 
 
 def test_canadian_products_sold_through_resellers_count_the_recorded_obligations(
