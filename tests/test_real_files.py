@@ -4,7 +4,6 @@ and the exposure the files must show. Figures are lower bounds: the search expor
 from __future__ import annotations
 
 import csv
-
 from datetime import date
 from pathlib import Path
 
