@@ -908,3 +908,18 @@ def test_avcorp_and_pyrogenesis_us_subsidiaries_take_their_exact_names_and_roll_
     match = matcher.match_many([name])[0]
     assert (match.firm_id, match.method) == (firm_id, "alias")
     assert parent_of[firm_id] == parent_id
+
+
+def test_thinkific_us_contracting_subsidiary_takes_its_exact_name_and_rolls_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Thinkific.com Inc., the subsidiary Thinkific's own terms of service (2021-07-27) name for customers who
+    register from within the United States, is exact-only and rolls up to Thinkific Labs Inc. (tsx-thnc); a
+    one-letter variant, a longer name and an unsourced short name are not taken."""
+    matcher, parent_of = registry
+    exact, variant, longer, short = matcher.match_many(
+        ["THINKIFIC.COM INC.", "THINKIFY.COM INC.", "THINKIFIC.COM HOLDINGS INC.", "THINKIFIC INC"]
+    )
+    assert (exact.firm_id, exact.method) == ("thinkific-com-inc", "alias")
+    assert parent_of["thinkific-com-inc"] == "tsx-thnc"
+    assert variant.firm_id is None and longer.firm_id is None and short.firm_id is None

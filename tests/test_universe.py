@@ -92,6 +92,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-avp",
     "tsx-pyr",
     "tsx-tc",
+    "tsx-thnc",
 }
 
 
