@@ -372,20 +372,37 @@ def test_one_bad_item_in_a_batch_is_that_items_error(client: TestClient) -> None
     assert [r["verdict"] for i, r in enumerate(results) if i not in (17, 31)] == ["pass"] * 48
 
 
-def test_an_issuer_whose_name_is_in_the_records_is_a_review(tmp_path: Path) -> None:
-    """Vendor records carrying a universe issuer's exact name are unconfirmed: neither pass nor exposure."""
+SEARCH_EXPORT_HEADER = [
+    "Agency", "Award ID", "Recipient Name", "Federal Action Obligation", "Action Date", "Modification",
+    "Product/Service Description", "NAICS Description", "Transaction Description", "Generated Award ID",
+]  # fmt: skip
+
+
+def _store_with_record(tmp_path: Path, agency: str, piid: str, vendor: str, what: str) -> Path:
+    """The bundled store plus one search-export record of `vendor`, scored as of 2026-11-22."""
     db = build_store(tmp_path / "exposure.duckdb")
-    header = [
-        "Agency", "Award ID", "Recipient Name", "Federal Action Obligation", "Action Date", "Modification",
-        "Product/Service Description", "NAICS Description", "Transaction Description", "Generated Award ID",
-    ]  # fmt: skip
+    code = {"ICE": "7012", "CBP": "7014"}[agency]
     row = [
-        "ICE", "70CMSD26P00000999", "MAGNA INTERNATIONAL INC", "12000.00", "2026-05-01", "0",
-        "VEHICLE PARTS", "MOTOR VEHICLE PARTS", "PARTS", "CONT_AWD_70CMSD26P00000999_7012_-NONE-_-NONE-",
-    ]  # fmt: skip
-    export = write_csv(tmp_path / "export.csv", header, [row])
+        agency,
+        piid,
+        vendor,
+        "9000.00",
+        "2026-05-01",
+        "0",
+        what,
+        what,
+        what,
+        f"CONT_AWD_{piid}_{code}_-NONE-_-NONE-",
+    ]
+    export = write_csv(tmp_path / "export.csv", SEARCH_EXPORT_HEADER, [row])
     assert main(["--db", str(db), "ingest", str(export)]) == 0
     assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    return db
+
+
+def test_an_issuer_whose_name_is_in_the_records_is_a_review(tmp_path: Path) -> None:
+    """Vendor records carrying a universe issuer's exact name are unconfirmed: neither pass nor exposure."""
+    db = _store_with_record(tmp_path, "ICE", "70CMSD26P00000999", "MAGNA INTERNATIONAL INC", "VEHICLE PARTS")
     with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as fresh:
         magna, ry = _screen(fresh, [{"name": "Magna International Inc."}, {"isin": "CA7800871021"}])
     assert magna["verdict"] == "review" and "unconfirmed" in magna["reason"] and magna["score"] is None
@@ -396,22 +413,12 @@ def test_an_issuer_whose_name_is_in_the_records_is_a_review(tmp_path: Path) -> N
 def test_an_issuer_the_review_queue_offers_a_vendor_for_is_a_review_not_a_pass(tmp_path: Path) -> None:
     """WASTE CONNECTIONS OF NEW MEXICO, INC. is not Waste Connections' exact name, but the review queue offers it as
     possibly the issuer's: screening the issuer says so (review), never a clean pass."""
-    db = build_store(tmp_path / "exposure.duckdb")
-    header = [
-        "Agency", "Award ID", "Recipient Name", "Federal Action Obligation", "Action Date", "Modification",
-        "Product/Service Description", "NAICS Description", "Transaction Description", "Generated Award ID",
-    ]  # fmt: skip
-    row = [
-        "CBP", "70B03C24P00000111", "WASTE CONNECTIONS OF NEW MEXICO, INC.", "9000.00", "2026-05-01", "0",
-        "TRASH COLLECTION", "SOLID WASTE COLLECTION", "TRASH", "CONT_AWD_70B03C24P00000111_7014_-NONE-_-NONE-",
-    ]  # fmt: skip
-    export = write_csv(tmp_path / "export.csv", header, [row])
-    assert main(["--db", str(db), "ingest", str(export)]) == 0
-    assert main(["--db", str(db), "score", "--as-of", "2026-11-22"]) == 0
+    vendor = "WASTE CONNECTIONS OF NEW MEXICO, INC."
+    db = _store_with_record(tmp_path, "CBP", "70B03C24P00000111", vendor, "TRASH COLLECTION")
     with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as fresh:
         (wcn,) = _screen(fresh, [{"name": "Waste Connections, Inc."}])
     assert wcn["verdict"] == "review" and wcn["score"] is None and wcn["match"]["issuer_id"] == "tsx-wcn"
-    assert "review queue" in wcn["reason"] and "WASTE CONNECTIONS OF NEW MEXICO, INC." in wcn["reason"]
+    assert "review queue" in wcn["reason"] and vendor in wcn["reason"]
 
 
 def test_a_look_alike_of_a_short_name_is_a_review_not_that_firm(client: TestClient) -> None:
