@@ -85,7 +85,8 @@ class Issuer:
 
 @dataclass(frozen=True)
 class NameInRecords:
-    """Vendor records carrying an issuer's exact (normalised) name: unconfirmed until an analyst decides."""
+    """Vendor records that may be an issuer's (its exact normalised name, or a name the review queue offers for it):
+    unconfirmed until an analyst decides."""
 
     names: tuple[str, ...]
     records: int
