@@ -14,7 +14,13 @@ from tests.conftest import REPO
 
 DATA = REPO / "datasets" / "data"
 COVERAGE = DATA / "COVERAGE.md"
-STATUSES = ("subsidiaries_added", "checked_no_us_subsidiary_found", "left_out_no_primary_source", "not_researched")
+STATUSES = (
+    "subsidiaries_added",
+    "checked_no_us_subsidiary_found",
+    "left_out_no_primary_source",
+    "searched_not_settled",
+    "not_researched",
+)
 NONE = "—"
 # `child_firm_id (valid_from)` or `child_firm_id (valid_from to valid_to)`; `—` for an empty valid_from
 SUBSIDIARY = re.compile(r"([a-z0-9-]+) \((—|\d{4}-\d{2}-\d{2})(?: to (\d{4}-\d{2}-\d{2}))?\)")
