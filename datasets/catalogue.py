@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from datasets.ingest import Kind
+from datasets.sources.coverage import load as coverage
 from datasets.sources.evidence import load as evidence
 from datasets.sources.gleif import load as gleif
 from datasets.sources.goc_contracts import load as goc_contracts
@@ -18,13 +19,20 @@ KINDS: tuple[Kind, ...] = (
     *usaspending.KINDS,
     *registry.KINDS,
     *issuers.KINDS,
+    *coverage.KINDS,
     *evidence.KINDS,
     *gleif.KINDS,
     *goc_contracts.KINDS,
 )
 
-# Firms load before the aliases, identifiers, ownership and evidence that refer to them.
-BUNDLED_FILES: tuple[tuple[str, Kind], ...] = (*registry.BUNDLED_FILES, *issuers.BUNDLED_FILES, *evidence.BUNDLED_FILES)
+# Firms load before the aliases, identifiers, ownership and evidence that refer to them; issuers before their
+# research status.
+BUNDLED_FILES: tuple[tuple[str, Kind], ...] = (
+    *registry.BUNDLED_FILES,
+    *issuers.BUNDLED_FILES,
+    *coverage.BUNDLED_FILES,
+    *evidence.BUNDLED_FILES,
+)
 
 
 def expected_rows(file_name: str) -> int | None:

@@ -399,6 +399,20 @@ CREATE TABLE IF NOT EXISTS issuers (
     source_line       BIGINT
 );
 
+-- The research status of each issuer's U.S. subsidiaries (datasets/data/issuer_research.csv, written from
+-- COVERAGE.md by datasets/sources/coverage/build.py); an issuer without a row is not researched.
+CREATE TABLE IF NOT EXISTS issuer_research (
+    issuer_id         VARCHAR PRIMARY KEY,
+    research_status   VARCHAR NOT NULL CHECK (research_status IN ('subsidiaries_added',
+                          'checked_no_us_subsidiary_found', 'left_out_no_primary_source', 'searched_not_settled',
+                          'not_researched')),
+    coverage_table    VARCHAR NOT NULL,
+    curation_notes    VARCHAR,
+    row_hash          VARCHAR NOT NULL,
+    source_id         INTEGER,
+    source_line       BIGINT
+);
+
 -- Every listing (share class on an exchange) of a universe issuer, with its identifiers.
 CREATE TABLE IF NOT EXISTS issuer_listings (
     listing_key       VARCHAR PRIMARY KEY,  -- exchange|ticker

@@ -514,6 +514,15 @@ class CandidateInfo(BaseModel):
     )
 
 
+SubsidiaryResearch = Literal[
+    "subsidiaries_added",
+    "checked_no_us_subsidiary_found",
+    "left_out_no_primary_source",
+    "searched_not_settled",
+    "not_researched",
+]
+
+
 class Coverage(BaseModel):
     """What a verdict rests on: which issuer or firm was checked, with what, against which records."""
 
@@ -522,6 +531,13 @@ class Coverage(BaseModel):
     checked: str = Field(description="in words: what was checked against the loaded records")
     subsidiaries_checked: int = Field(default=0, description="the firm's known subsidiaries checked with it")
     aliases_checked: int = Field(default=0, description="names and aliases checked")
+    subsidiary_research: SubsidiaryResearch | None = Field(
+        default=None,
+        description="how far the identified issuer's U.S. subsidiaries were researched (datasets/data/COVERAGE.md): "
+        "subsidiaries_added (those found are on file and checked), checked_no_us_subsidiary_found, "
+        "left_out_no_primary_source (one is known but no primary source names and dates it, so its records are not "
+        "checked), searched_not_settled, not_researched; null when no listed issuer was identified",
+    )
     records_from: date | None = Field(
         default=None, description="the earliest action date in the loaded records, ISO 8601"
     )

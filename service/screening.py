@@ -336,6 +336,19 @@ def verdict(score: float, tier: str, policy: ScreenPolicy, scope: str) -> tuple[
     return "pass", f"known and checked: no exposure found in the loaded records{scope}"
 
 
+# What each research status (COVERAGE.md, issue #11) adds to a coverage statement.
+SUBSIDIARY_RESEARCH = {
+    "subsidiaries_added": "its U.S. subsidiaries were researched and those found are on file",
+    "checked_no_us_subsidiary_found": "its U.S. subsidiaries were researched and none was found",
+    "left_out_no_primary_source": (
+        "a U.S. subsidiary of it is known but not on file (no primary source names and dates it), so its records "
+        "are not checked"
+    ),
+    "searched_not_settled": "its U.S. subsidiaries were searched for, without a result either way",
+    "not_researched": "its U.S. subsidiaries have not been researched",
+}
+
+
 def _coverage(serving: ServingSnapshot, identity: Identity | None) -> Coverage:
     span = serving.universe.span
 
@@ -354,18 +367,21 @@ def _coverage(serving: ServingSnapshot, identity: Identity | None) -> Coverage:
 
     if identity is None:
         return statement("nothing: no firm or issuer was identified")
+    listed = serving.universe.issuers.get(identity.issuer_id) if identity.issuer_id else None
+    research = listed.subsidiary_research if listed else None
+    researched = f"; {SUBSIDIARY_RESEARCH[research]}" if research else ""
     if identity.kind == "issuer":
         issuer = serving.universe.issuers[identity.key]
         checked = (
             f"issuer {issuer.name} ({issuer.primary_exchange}:{issuer.primary_ticker}): its name against "
-            f"{span.vendor_names:,} vendor names in the loaded records; no subsidiaries are on file for it"
+            f"{span.vendor_names:,} vendor names in the loaded records; no subsidiaries are on file for it{researched}"
         )
-        return statement(checked, issuer_id=identity.key, aliases_checked=1)
+        return statement(checked, issuer_id=identity.key, aliases_checked=1, subsidiary_research=research)
     family = [identity.key, *serving.subsidiaries_of(identity.key)]
     aliases = sum(serving.aliases_of.get(f, 0) for f in family)
     checked = (
         f"firm {identity.key}, its {len(family) - 1} known subsidiaries and {aliases} names and aliases, "
-        "with their identifiers, against the loaded records"
+        f"with their identifiers, against the loaded records{researched}"
     )
     return statement(
         checked,
@@ -373,6 +389,7 @@ def _coverage(serving: ServingSnapshot, identity: Identity | None) -> Coverage:
         firm_id=identity.key if identity.kind == "firm" else None,
         subsidiaries_checked=len(family) - 1,
         aliases_checked=aliases,
+        subsidiary_research=research,
     )
 
 

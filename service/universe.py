@@ -81,6 +81,7 @@ class Issuer:
     primary_ticker: str
     listings: int
     sector: str | None
+    subsidiary_research: str  # the research status of its U.S. subsidiaries (COVERAGE.md, issue #11)
 
 
 @dataclass(frozen=True)

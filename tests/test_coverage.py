@@ -9,19 +9,12 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from datasets.sources.coverage.build import NONE, OUTPUT, STATUSES, markdown_tables, render
 from scoring.sectors import DHS_INDUSTRIES
 from tests.conftest import REPO
 
 DATA = REPO / "datasets" / "data"
 COVERAGE = DATA / "COVERAGE.md"
-STATUSES = (
-    "subsidiaries_added",
-    "checked_no_us_subsidiary_found",
-    "left_out_no_primary_source",
-    "searched_not_settled",
-    "not_researched",
-)
-NONE = "—"
 # `child_firm_id (valid_from)` or `child_firm_id (valid_from to valid_to)`; `—` for an empty valid_from
 SUBSIDIARY = re.compile(r"([a-z0-9-]+) \((—|\d{4}-\d{2}-\d{2})(?: to (\d{4}-\d{2}-\d{2}))?\)")
 
@@ -32,18 +25,7 @@ def _csv(name: str) -> list[dict[str, str]]:
 
 
 def _tables(path: Path) -> list[list[list[str]]]:
-    """Each markdown table as its rows of cells, header first, the |---| line dropped."""
-    tables: list[list[list[str]]] = []
-    current: list[list[str]] = []
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        if line.startswith("|"):
-            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-            if not all(set(cell) <= {"-"} for cell in cells):
-                current.append(cells)
-        elif current:
-            tables.append(current)
-            current = []
-    return tables
+    return [table for _heading, table in markdown_tables(path.read_text(encoding="utf-8"))]
 
 
 def _issuer_tables() -> list[list[dict[str, str]]]:
@@ -174,3 +156,11 @@ def test_every_pointer_to_curation_notes_is_defined() -> None:
     defined = set(re.findall(r"`([a-z0-9-]+)` =\s+\*", text))
     used = {key.strip() for row in _rows() for key in row["notes"].split(";")} - {NONE}
     assert sorted(used - defined) == []
+
+
+def test_the_research_status_file_the_store_loads_is_written_from_this_table() -> None:
+    assert OUTPUT.read_text(encoding="utf-8") == render(COVERAGE.read_text(encoding="utf-8")), (
+        "datasets/data/issuer_research.csv is stale: run `python -m datasets.sources.coverage.build`"
+    )
+    written = {row["issuer_id"]: row["research_status"] for row in _csv(OUTPUT.name)}
+    assert written == {row["issuer_id"]: row["status"] for row in _rows()}

@@ -37,9 +37,11 @@ _NAME_RECORDS = """
 
 
 def issuers(cur: Cursor) -> list[tuple[Any, ...]]:
-    """(issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector)."""
+    """(issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector, research_status):
+    the research status of its U.S. subsidiaries is `not_researched` where COVERAGE.md has no row for it."""
     return cur.tuples(
-        "SELECT issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector FROM issuers"
+        "SELECT i.issuer_id, i.name, i.firm_id, i.status, i.primary_exchange, i.primary_ticker, i.listings, i.sector, "
+        "coalesce(r.research_status, 'not_researched') FROM issuers i LEFT JOIN issuer_research r USING (issuer_id)"
     )
 
 
