@@ -366,6 +366,15 @@ class ExportControlEntry(BaseModel):
     origin_sources: list[str] = Field(description="the documents that say where the goods were made")
 
 
+SubsidiaryResearch = Literal[
+    "subsidiaries_added",
+    "checked_no_us_subsidiary_found",
+    "left_out_no_primary_source",
+    "searched_not_settled",
+    "not_researched",
+]
+
+
 class FirmProfile(BaseModel):
     firm: dict[str, Any] = Field(description="the registry entry (or a discovered Canadian recipient)")
     score: FirmSummary | None = Field(description="the firm's score and totals; null when it is not scored")
@@ -382,6 +391,11 @@ class FirmProfile(BaseModel):
     identifiers: list[Identifier] = Field(description="the firm's identifiers")
     aliases: list[Alias] = Field(description="the firm's other names")
     subsidiaries: list[Subsidiary] = Field(description="every firm below it in the ownership records, at any depth")
+    subsidiary_research: SubsidiaryResearch | None = Field(
+        default=None,
+        description="for a listed firm, how far its U.S. subsidiaries were researched (datasets/data/COVERAGE.md; "
+        "see the screening coverage's field of that name); null for a firm that is no listed issuer",
+    )
     contributions: list[Contribution] = Field(description="the largest contributions, by absolute value")
     contributions_total: int = Field(description="all contributions of the firm; `contributions` holds the top ones")
     evidence: list[Evidence] = Field(description="documents about the firm and its subsidiaries, newest first")
@@ -512,15 +526,6 @@ class CandidateInfo(BaseModel):
         description="the name matcher's measures: char_ratio and token_set_ratio (0-100), distinctive_coverage "
         "(0-1), extra_words, reason, look_alike"
     )
-
-
-SubsidiaryResearch = Literal[
-    "subsidiaries_added",
-    "checked_no_us_subsidiary_found",
-    "left_out_no_primary_source",
-    "searched_not_settled",
-    "not_researched",
-]
 
 
 class Coverage(BaseModel):

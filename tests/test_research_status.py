@@ -92,3 +92,25 @@ def test_a_research_row_with_an_unknown_status_or_issuer_is_quarantined(tmp_path
         assert con.execute("SELECT count(*) FROM issuer_research").fetchone() == before
     finally:
         con.close()
+
+
+def test_a_listed_firms_profile_carries_its_issuers_research_status(client: TestClient) -> None:
+    researched = {row["issuer_id"]: row["research_status"] for row in _csv(OUTPUT)}
+    listed = {row["firm_id"]: row["issuer_id"] for row in _csv(DATA / "issuers.csv") if row["firm_id"]}
+    assert len(listed) > 50
+    for firm_id, issuer_id in sorted(listed.items()):
+        response = client.get(f"/v1/firms/{firm_id}")
+        assert response.status_code == 200, (firm_id, response.text)
+        assert response.json()["subsidiary_research"] == researched.get(issuer_id, "not_researched"), firm_id
+    roshel = client.get("/v1/firms/roshel").json()
+    assert roshel["subsidiary_research"] is None
+
+
+def test_a_firm_page_says_how_far_its_us_subsidiaries_were_researched(client: TestClient) -> None:
+    researched = {row["issuer_id"]: row["research_status"] for row in _csv(OUTPUT)}
+    status = researched.get("cgi", "not_researched")
+    english = client.get("/firms/cgi?lang=en").text
+    assert f'data-status="{status}"' in english and "U.S. subsidiaries researched" in english
+    assert "Recherche des filiales américaines" in client.get("/firms/cgi?lang=fr").text
+    # A private firm has no listed issuer, so no research line.
+    assert 'id="subsidiary-research"' not in client.get("/firms/roshel").text

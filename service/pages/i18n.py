@@ -363,6 +363,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "profile.identifiers": ("Identifiers", "Identifiants"),
     "profile.aliases": ("Other names", "Autres noms"),
     "profile.subsidiaries": ("Subsidiaries", "Filiales"),
+    "research.heading": ("U.S. subsidiaries researched", "Recherche des filiales américaines"),
+    "research.subsidiaries_added": (
+        "Its U.S. subsidiaries were researched; those found in a primary source are listed above and checked.",
+        "Ses filiales américaines ont été recherchées ; celles qu'une source primaire établit figurent ci-dessus "
+        "et sont vérifiées.",
+    ),
+    "research.checked_no_us_subsidiary_found": (
+        "Its U.S. subsidiaries were researched and none was found.",
+        "Ses filiales américaines ont été recherchées et aucune n'a été trouvée.",
+    ),
+    "research.left_out_no_primary_source": (
+        "A U.S. subsidiary is known but not on file: no primary source names and dates it, so its contracts are not "
+        "counted here.",
+        "Une filiale américaine est connue mais n'est pas au dossier : aucune source primaire ne la nomme ni ne la "
+        "date, ses contrats ne sont donc pas comptés ici.",
+    ),
+    "research.searched_not_settled": (
+        "Its U.S. subsidiaries were searched for, without a result either way.",
+        "Ses filiales américaines ont été cherchées, sans résultat dans un sens ou dans l'autre.",
+    ),
+    "research.not_researched": (
+        "Its U.S. subsidiaries have not been researched.",
+        "Ses filiales américaines n'ont pas été recherchées.",
+    ),
     "profile.contributions": (
         "Contract records and documented deals, largest first ({shown} of {total})",
         "Contrats et ententes documentées, les plus importants d'abord ({shown} sur {total})",
