@@ -114,3 +114,14 @@ def test_a_firm_page_says_how_far_its_us_subsidiaries_were_researched(client: Te
     assert "Recherche des filiales américaines" in client.get("/firms/cgi?lang=fr").text
     # A private firm has no listed issuer, so no research line.
     assert 'id="subsidiary-research"' not in client.get("/firms/roshel").text
+
+
+def test_a_vendor_check_of_a_listed_issuer_says_how_far_its_subsidiaries_were_researched(client: TestClient) -> None:
+    researched = {row["issuer_id"]: row["research_status"] for row in _csv(OUTPUT)}
+    issuer_id, _isin = _isin_per_status()["left_out_no_primary_source"]
+    name = next(row["name"] for row in _csv(DATA / "issuers.csv") if row["issuer_id"] == issuer_id)
+    answer = client.post("/checks?lang=en", data={"name": name}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text[:500]
+    record = client.get(answer.headers["location"]).text
+    assert researched[issuer_id] == "left_out_no_primary_source"
+    assert '<p id="subsidiary-research">A U.S. subsidiary is known but not on file' in record

@@ -365,8 +365,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "profile.subsidiaries": ("Subsidiaries", "Filiales"),
     "research.heading": ("U.S. subsidiaries researched", "Recherche des filiales américaines"),
     "research.subsidiaries_added": (
-        "Its U.S. subsidiaries were researched; those found in a primary source are listed above and checked.",
-        "Ses filiales américaines ont été recherchées ; celles qu'une source primaire établit figurent ci-dessus "
+        "Its U.S. subsidiaries were researched; those a primary source names and dates are on file and checked.",
+        "Ses filiales américaines ont été recherchées ; celles qu'une source primaire nomme et date sont au dossier "
         "et sont vérifiées.",
     ),
     "research.checked_no_us_subsidiary_found": (

@@ -74,6 +74,7 @@ class CoverageStatement:
     checked: str
     records: str | None
     not_checked: list[str]
+    research: str | None = None  # how far the listed issuer's U.S. subsidiaries were researched
 
 
 def coverage_statement(
@@ -107,4 +108,7 @@ def coverage_statement(
         t("coverage.gap.indirect"),
         t("coverage.gap.buyers"),
     ]
-    return CoverageStatement(checked, records, gaps)
+    research = None
+    if coverage is not None and coverage.subsidiary_research is not None:
+        research = t(f"research.{coverage.subsidiary_research}")
+    return CoverageStatement(checked, records, gaps, research)
