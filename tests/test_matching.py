@@ -923,3 +923,44 @@ def test_thinkific_us_contracting_subsidiary_takes_its_exact_name_and_rolls_up(
     assert (exact.firm_id, exact.method) == ("thinkific-com-inc", "alias")
     assert parent_of["thinkific-com-inc"] == "tsx-thnc"
     assert variant.firm_id is None and longer.firm_id is None and short.firm_id is None
+
+
+@pytest.mark.parametrize(
+    ("name", "firm_id", "parent_id"),
+    [
+        ("HYDROGREEN, INC.", "hydrogreen-inc", "tsxv-cub"),
+        ("KETAMINE WELLNESS CENTERS ARIZONA LLC", "ketamine-wellness-centers-arizona", "cse-delc"),
+    ],
+)
+def test_cubicfarm_and_delic_us_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]], name: str, firm_id: str, parent_id: str
+) -> None:
+    """HydroGreen, Inc. (CubicFarm's own release of 2021-04-06) and Ketamine Wellness Centers Arizona LLC (Delic's
+    Canada Newswire release of 2021-11-09) are exact-only: their own names are attributed and roll up."""
+    matcher, parent_of = registry
+    match = matcher.match_many([name])[0]
+    assert (match.firm_id, match.method) == (firm_id, "alias")
+    assert parent_of[firm_id] == parent_id
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "HYDROGREN INC",
+        "HYDRO GREEN INC",
+        "HYDROGREEN ENERGY INC",
+        "HYDROGREEN SOLUTIONS LLC",
+        "KETAMINE WELLNESS CENTER ARIZONA LLC",
+        "KETAMINE WELLNESS CENTERS LLC",
+        "KETAMINE WELLNESS CENTERS OF ARIZONA LLC",
+        "CUBIC FARM SYSTEMS CORP",
+        "DELI HOLDINGS CORP",
+    ],
+)
+def test_cubicfarm_and_delic_look_alikes_are_not_attributed(
+    registry: tuple[NameMatcher, dict[str, str]], name: str
+) -> None:
+    """One-letter and spacing variants, longer names of other businesses using the same words, and the bare
+    'Ketamine Wellness Centers' brand without the legal name are not taken."""
+    matcher, _parent_of = registry
+    assert matcher.match_many([name])[0].firm_id is None

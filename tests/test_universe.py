@@ -93,6 +93,8 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-pyr",
     "tsx-tc",
     "tsx-thnc",
+    "tsxv-cub",
+    "cse-delc",
 }
 
 
