@@ -923,3 +923,31 @@ def test_thinkific_us_contracting_subsidiary_takes_its_exact_name_and_rolls_up(
     assert (exact.firm_id, exact.method) == ("thinkific-com-inc", "alias")
     assert parent_of["thinkific-com-inc"] == "tsx-thnc"
     assert variant.firm_id is None and longer.firm_id is None and short.firm_id is None
+
+
+def test_snipp_delaware_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Snipp Interactive's Delaware subsidiaries (its Form 20-F for 2018 on SEC EDGAR) are exact-only: Hip Digital
+    Media, Inc. and the former Consumer Impulse, Inc. roll up to Snipp Interactive Inc. (tsxv-spn), whose own name
+    stays with the parent; one-letter variants and longer names of other businesses are not taken."""
+    matcher, parent_of = registry
+    hip, consumer, parent = matcher.match_many(
+        ["HIP DIGITAL MEDIA INC", "CONSUMER IMPULSE INC", "SNIPP INTERACTIVE INC"]
+    )
+    assert (hip.firm_id, hip.method) == ("hip-digital-media", "alias")
+    assert (consumer.firm_id, consumer.method) == ("snipp-interactive-delaware", "alias")
+    assert parent.firm_id == "tsxv-spn"
+    assert parent_of["hip-digital-media"] == "tsxv-spn"
+    assert parent_of["snipp-interactive-delaware"] == "tsxv-spn"
+    traps = matcher.match_many(
+        [
+            "HIP DIGITAL INC",
+            "HIPP DIGITAL MEDIA INC",
+            "HIP DIGITAL MEDIA GROUP LLC",
+            "CONSUMER IMPULSES INC",
+            "CONSUMER IMPULSE MARKETING LLC",
+            "SNIP INTERACTIVE INC",
+        ]
+    )
+    assert [m.firm_id for m in traps] == [None] * 6
