@@ -964,3 +964,31 @@ def test_cubicfarm_and_delic_look_alikes_are_not_attributed(
     'Ketamine Wellness Centers' brand without the legal name are not taken."""
     matcher, _parent_of = registry
     assert matcher.match_many([name])[0].firm_id is None
+
+
+def test_snipp_delaware_subsidiaries_take_their_exact_names_and_roll_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """Snipp Interactive's Delaware subsidiaries (its Form 20-F for 2018 on SEC EDGAR) are exact-only: Hip Digital
+    Media, Inc. and the former Consumer Impulse, Inc. roll up to Snipp Interactive Inc. (tsxv-spn), whose own name
+    stays with the parent; one-letter variants and longer names of other businesses are not taken."""
+    matcher, parent_of = registry
+    hip, consumer, parent = matcher.match_many(
+        ["HIP DIGITAL MEDIA INC", "CONSUMER IMPULSE INC", "SNIPP INTERACTIVE INC"]
+    )
+    assert (hip.firm_id, hip.method) == ("hip-digital-media", "alias")
+    assert (consumer.firm_id, consumer.method) == ("snipp-interactive-delaware", "alias")
+    assert parent.firm_id == "tsxv-spn"
+    assert parent_of["hip-digital-media"] == "tsxv-spn"
+    assert parent_of["snipp-interactive-delaware"] == "tsxv-spn"
+    traps = matcher.match_many(
+        [
+            "HIP DIGITAL INC",
+            "HIPP DIGITAL MEDIA INC",
+            "HIP DIGITAL MEDIA GROUP LLC",
+            "CONSUMER IMPULSES INC",
+            "CONSUMER IMPULSE MARKETING LLC",
+            "SNIP INTERACTIVE INC",
+        ]
+    )
+    assert [m.firm_id for m in traps] == [None] * 6

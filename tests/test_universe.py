@@ -95,6 +95,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-thnc",
     "tsxv-cub",
     "cse-delc",
+    "tsxv-spn",
 }
 
 
