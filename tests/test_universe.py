@@ -93,6 +93,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-pyr",
     "tsx-tc",
     "tsx-thnc",
+    "tsxv-gpv",
 }
 
 
