@@ -992,3 +992,23 @@ def test_snipp_delaware_subsidiaries_take_their_exact_names_and_roll_up(
         ]
     )
     assert [m.firm_id for m in traps] == [None] * 6
+
+
+def test_greenpower_west_virginia_plant_subsidiary_takes_its_exact_name_and_rolls_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """GreenPower Manufacturing WV Inc., the West Virginia lessee of GreenPower's South Charleston school-bus plant
+    (lease-purchase contract dated as of 2022-05-02, on SEC EDGAR), is exact-only and rolls up to GreenPower Motor
+    Company Inc. (tsxv-gpv); a shorter name, a split-word variant and an unrelated "Green Power" firm are not taken."""
+    matcher, parent_of = registry
+    exact, shorter, split, unrelated = matcher.match_many(
+        [
+            "GREENPOWER MANUFACTURING WV, INC.",
+            "GREENPOWER MANUFACTURING INC",
+            "GREEN POWER MANUFACTURING WV INC",
+            "GREEN POWER MOTOR COMPANY INC",
+        ]
+    )
+    assert (exact.firm_id, exact.method) == ("greenpower-manufacturing-wv-inc", "alias")
+    assert parent_of["greenpower-manufacturing-wv-inc"] == "tsxv-gpv"
+    assert shorter.firm_id is None and split.firm_id is None and unrelated.firm_id is None

@@ -96,6 +96,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsxv-cub",
     "cse-delc",
     "tsxv-spn",
+    "tsxv-gpv",
 }
 
 
