@@ -1012,3 +1012,19 @@ def test_greenpower_west_virginia_plant_subsidiary_takes_its_exact_name_and_roll
     assert (exact.firm_id, exact.method) == ("greenpower-manufacturing-wv-inc", "alias")
     assert parent_of["greenpower-manufacturing-wv-inc"] == "tsxv-gpv"
     assert shorter.firm_id is None and split.firm_id is None and unrelated.firm_id is None
+
+
+def test_prostar_operating_subsidiary_takes_its_exact_name_and_rolls_up(
+    registry: tuple[NameMatcher, dict[str, str]],
+) -> None:
+    """ProStar Geocorp Inc., whose merger ProStar Holdings Inc. announced as closed on 2020-12-29, is exact-only and
+    rolls up to ProStar Holdings (tsxv-maps); a one-letter variant, a longer name and unrelated businesses sharing
+    the word "ProStar" are not taken."""
+    matcher, parent_of = registry
+    exact, variant, longer, other, bare = matcher.match_many(
+        ["PROSTAR GEOCORP INC.", "PROSTAR GEOCORE INC.", "PROSTAR GEOCORP SERVICES LLC", "PROSTAR INC", "PROSTAR LLC"]
+    )
+    assert (exact.firm_id, exact.method) == ("prostar-geocorp-inc", "alias")
+    assert parent_of["prostar-geocorp-inc"] == "tsxv-maps"
+    assert variant.firm_id is None and longer.firm_id is None
+    assert other.firm_id is None and bare.firm_id is None

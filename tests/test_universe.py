@@ -60,6 +60,7 @@ REGISTRY_PUBLIC_FIRMS = {
     "tsx-dcbo",
     "tsx-dsg",
     "tsxv-stc",
+    "tsxv-maps",
     "tsx-aqn",
     "tsx-teck-a",
     "tsx-imo",
