@@ -303,7 +303,7 @@ def test_a_batch_screened_through_the_api_is_not_shown_as_a_vendor_check(db: Pat
 
 def test_the_firms_list_pages_filters_and_links_each_profile(client: TestClient) -> None:
     first = page(client.get("/firms"))
-    assert "82 match" in first.words
+    assert "87 match" in first.words
     assert first.words.index("Garda World Security Corporation") < first.words.index("Roshel")
     assert "/firms/roshel?lang=en" in first.links
     following = [link for link in first.links if "cursor=" in link]
