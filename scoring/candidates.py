@@ -8,7 +8,7 @@ Reasons, strongest first:
 - `near_miss`: the name resembles a registry firm's (a look-alike spelling, a partial resemblance) but was not
   attributed, because a name alone is not proof;
 - `issuer_name`: the vendor's name opens with a Canadian listed issuer's name, word for word, or with a coined
-  first word that opens exactly one name among the TSX issuers of the DHS-selling industries;
+  first word that opens exactly one name among the listed issuers of the DHS-selling industries;
 - `canadian_tax`: a record's description charges Canadian sales tax (HST, GST, QST), so the vendor invoices in
   Canada;
 - `foreign_owned`: the record flags a foreign-owned business incorporated in the U.S.;
@@ -79,19 +79,16 @@ CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
 def _issuer_hits(names: list[str], issuers: pl.DataFrame) -> dict[str, tuple[str, str]]:
     """Vendor name -> (issuer_id, what it has of the issuer's name) when the vendor's normalised name opens with an
     issuer's whole name, word for word, or else with a coined first word ("HAIVISION") that opens exactly one
-    issuer's name: a subsidiary often keeps only that word ("HAIVISION NETWORK VIDEO"). The first-word rule is
-    kept to TSX issuers of the DHS-selling industries: across the whole universe, mining and energy juniors' names
-    (ZEPHYR, CENTERRA) open many unrelated U.S. vendors'."""
+    issuer's name: a subsidiary often keeps only that word ("HAIVISION NETWORK VIDEO", "REDISHRED ACQUISITION").
+    The first-word rule is kept to issuers of the DHS-selling industries, on any Canadian exchange: across the
+    whole universe, mining and energy juniors' names (ZEPHYR, CENTERRA) open many unrelated U.S. vendors'."""
     keys = normalize_names(issuers["name"].to_list())
     by_key: dict[str, tuple[str, str]] = {}
     by_first: dict[str, set[tuple[str, str]]] = {}
     columns = issuers.columns
     first_word_ok = (
-        [
-            industry in DHS_INDUSTRIES and exchange == "TSX"
-            for industry, exchange in zip(issuers["industry"], issuers["primary_exchange"], strict=True)
-        ]
-        if {"industry", "primary_exchange"} <= set(columns)
+        [industry in DHS_INDUSTRIES for industry in issuers["industry"]]
+        if "industry" in columns
         else [False] * issuers.height
     )
     rows = zip(keys, issuers["issuer_id"], issuers["name"], first_word_ok, strict=True)

@@ -387,29 +387,52 @@ def test_the_review_queue_ranks_unattributed_vendors_with_reasons_and_never_scor
 
 
 def test_the_review_queue_offers_a_vendor_that_keeps_only_an_issuers_coined_first_word() -> None:
-    """HAIVISION NETWORK VIDEO keeps only the coined first word of Haivision Systems (TSX, software): it is queued.
-    A mining junior's first word (ZEPHYR) opens unrelated vendors' names, so outside the DHS-selling industries the
-    rule does not apply; nor to an everyday word (NORTHERN) or one that opens two issuers' names (DUPLEX)."""
+    """HAIVISION NETWORK VIDEO keeps only the coined first word of Haivision Systems (TSX, software), and
+    REDISHRED ACQUISITION that of RediShred Capital (TSX Venture, commercial services): both are queued. A mining
+    junior's first word (ZEPHYR) opens unrelated vendors' names, so outside the DHS-selling industries the rule does
+    not apply; nor to an everyday word (NORTHERN) or one that opens two issuers' names (DUPLEXA)."""
     issuers = pl.LazyFrame(
         {
-            "issuer_id": ["tsx-hai", "tsxv-zfr", "tsx-nor", "tsx-dpa", "tsx-dpb"],
+            "issuer_id": ["tsx-hai", "tsxv-kut", "tsxv-zfr", "tsx-nor", "tsx-dpa", "cse-dpb"],
             "name": [
                 "Haivision Systems Inc.",
+                "RediShred Capital Corp.",
                 "Zephyr Minerals Ltd.",
                 "Northern Software Inc.",
                 "Duplexa Software",
                 "Duplexa Networks",
             ],
-            "industry": ["Software", "Metals & Mining", "Software", "Software", "Software"],
-            "primary_exchange": ["TSX", "TSXV", "TSX", "TSX", "TSX"],
+            "industry": [
+                "Software",
+                "Commercial Services & Supplies",
+                "Metals & Mining",
+                "Software",
+                "Software",
+                "Software",
+            ],
+            "primary_exchange": ["TSX", "TSXV", "TSXV", "TSX", "TSX", "CSE"],
         }
     )
-    names = ["HAIVISION NETWORK VIDEO INC", "ZEPHYR AVIATION, LLC", "NORTHERN MANAGEMENT LLC", "DUPLEXA LABS INC"]
-    base = _frames(transactions=[tx(f"t{i}", f"A{i}", "100.00", date(2026, 1, 1), n) for i, n in enumerate(names)])
+    names = [
+        "HAIVISION NETWORK VIDEO INC",
+        "REDISHRED ACQUISITION INC",
+        "ZEPHYR AVIATION, LLC",
+        "NORTHERN MANAGEMENT LLC",
+        "DUPLEXA LABS INC",
+    ]
+    amounts = ["200.00", "100.00", "100.00", "100.00", "100.00"]
+    base = _frames(
+        transactions=[
+            tx(f"t{i}", f"A{i}", amount, date(2026, 1, 1), n)
+            for i, (n, amount) in enumerate(zip(names, amounts, strict=True))
+        ]
+    )
     queue = score(StoreFrames(**{**base.__dict__, "issuers": issuers}), load_methodology(), AS_OF).candidates
-    assert queue["recipient_name"].to_list() == ["HAIVISION NETWORK VIDEO INC"]
-    assert queue["suggested_issuer_id"].to_list() == ["tsx-hai"]
-    assert queue["reasons"].to_list()[0][0].startswith("issuer_name: opens with HAIVISION, the coined first word")
+    assert queue["recipient_name"].to_list() == ["HAIVISION NETWORK VIDEO INC", "REDISHRED ACQUISITION INC"]
+    assert queue["suggested_issuer_id"].to_list() == ["tsx-hai", "tsxv-kut"]
+    reasons = [r[0] for r in queue["reasons"].to_list()]
+    assert reasons[0].startswith("issuer_name: opens with HAIVISION, the coined first word")
+    assert reasons[1].startswith("issuer_name: opens with REDISHRED, the coined first word of RediShred Capital")
 
 
 def test_the_review_queue_reads_canadian_country_tax_foreign_flags_and_us_arm_names() -> None:
