@@ -17,9 +17,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-## run: build the database from the bundled data if absent, score it, and serve on http://$(HOST):$(PORT)
+## run: build the database from the bundled data if absent (or bring it up to date when the bundled data or the
+## schema is newer: init adds and updates, keeping what it holds), score it, and serve on http://$(HOST):$(PORT)
 run: $(VENV)/.installed
-	@if [ ! -f "$(DB)" ]; then $(BIN)/exposure --db $(DB) init && $(BIN)/exposure --db $(DB) score; fi
+	@if [ ! -f "$(DB)" ] || [ -n "$$(find datasets/data datasets/schema.sql -newer "$(DB)" -print -quit)" ]; then \
+		$(BIN)/exposure --db $(DB) init && $(BIN)/exposure --db $(DB) score; fi
 	@# Anyone on this machine may read; screening needs a key, made once for local use and kept in var/.
 	@if [ ! -f var/local-screen-key.txt ]; then \
 		$(BIN)/exposure --db $(DB) keys create --name local --scopes read,screen \

@@ -32,6 +32,10 @@ class StoreMissingError(DataError, status=503, title="Database not available"):
     """The database file does not exist or has not been initialised."""
 
 
+class StoreOutdatedError(DataError, status=503, title="Database predates this version"):
+    """The database lacks tables this version's schema defines: `exposure init` adds them, keeping what it holds."""
+
+
 class StoreLockedError(DataError, status=409, title="Database in use"):
     """Another process holds the database for writing (a running server, or another command)."""
 

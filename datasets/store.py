@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 
 from datasets.catalogue import BUNDLED_DATA, BUNDLED_FILES
 from datasets.db import scalar
-from datasets.errors import StoreLockedError, StoreMissingError
+from datasets.errors import StoreLockedError, StoreMissingError, StoreOutdatedError
 from datasets.ingest import LoadReport, StepCallback, ingest_paths
 
 SCHEMA = Path(__file__).with_name("schema.sql")
@@ -38,6 +39,24 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA.read_text(encoding="utf-8"))
+
+
+def schema_tables() -> list[str]:
+    """The tables this version's schema defines."""
+    return re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA.read_text(encoding="utf-8"))
+
+
+def check_current(con: duckdb.DuckDBPyConnection, db: Path | str) -> None:
+    """Refuse a store built by an earlier version (a read-only open cannot add the tables it lacks), saying how to
+    bring it up to date without losing what it holds."""
+    present = {str(row[0]) for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    missing = [table for table in schema_tables() if table not in present]
+    if missing:
+        raise StoreOutdatedError(
+            f"database {db} was built by an earlier version and lacks the table(s) {', '.join(missing)}: run "
+            f"`exposure --db {db} init` and `exposure --db {db} score` (they add what is missing and keep what it "
+            "holds), or `make run`, which does so"
+        )
 
 
 def load_bundled(

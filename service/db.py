@@ -19,7 +19,7 @@ from typing import Any, TypeAlias
 import duckdb
 import pyarrow as pa
 
-from datasets.store import connect
+from datasets.store import check_current, connect
 from service.errors import ApiError
 
 Connection: TypeAlias = duckdb.DuckDBPyConnection
@@ -48,8 +48,15 @@ class QueryFailedError(ApiError):
 
 
 def open_read_only(path: Path) -> Connection:
-    """A snapshot file, read-only (a missing file is datasets' StoreMissingError, a 503)."""
-    return connect(path, read_only=True)
+    """A snapshot file, read-only (a missing file is datasets' StoreMissingError, a 503; one built by an earlier
+    version, lacking tables, its StoreOutdatedError)."""
+    con = connect(path, read_only=True)
+    try:
+        check_current(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 class _Deadline:
