@@ -181,3 +181,8 @@ def check_shape(column: str, pattern: str, what: str) -> tuple[str, str]:
 def check_known_firm(column: str) -> tuple[str, str]:
     bad = f"({present(column)} AND {text(column)} NOT IN (SELECT firm_id FROM firms))"
     return (bad, f"{literal(f'unknown firm in {column}: ')} || {ident(column)}")
+
+
+def check_known_issuer(column: str) -> tuple[str, str]:
+    bad = f"({present(column)} AND {lower_text(column)} NOT IN (SELECT issuer_id FROM issuers))"
+    return (bad, f"{literal(f'unknown issuer in {column}: ')} || {ident(column)}")

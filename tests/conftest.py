@@ -114,6 +114,14 @@ def serve(db: Path, anonymous_scopes: str = "read", **settings: Any) -> TestClie
     return TestClient(create_app(Settings(db=db, anonymous_scopes=anonymous_scopes, **settings)))
 
 
+def screen(client: TestClient, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """POST the items to /v1/screen (the client holds scope `screen`) and return the answers, in order."""
+    response = client.post("/v1/screen", json={"items": items})
+    assert response.status_code == 200, response.text
+    data: list[dict[str, Any]] = response.json()["data"]
+    return data
+
+
 def ingest_and_score(path: Path, files: Sequence[Path], as_of: str) -> Path:
     """Ingest `files` into the store at `path`, every row loaded and none quarantined, then score it as of
     `as_of`."""

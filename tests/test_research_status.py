@@ -7,14 +7,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
 from fastapi.testclient import TestClient
 
 from datasets.sources.coverage.build import OUTPUT, STATUSES
-from tests.conftest import REPO, build_store, load_rows, serve
+from tests.conftest import REPO, build_store, load_rows, screen, serve
 
 DATA = REPO / "datasets" / "data"
 
@@ -43,17 +42,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield test_client
 
 
-def _screen(client: TestClient, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    response = client.post("/v1/screen", json={"items": items})
-    assert response.status_code == 200, response.text
-    data: list[dict[str, Any]] = response.json()["data"]
-    return data
-
-
 def test_each_status_on_file_is_reported_with_the_screening_of_its_issuer(client: TestClient) -> None:
     examples = _isin_per_status()
     assert set(STATUSES) - {"not_researched"} <= set(examples), "the bundled data should hold every status"
-    results = _screen(client, [{"ref": key, "isin": isin} for key, (_issuer, isin) in examples.items()])
+    results = screen(client, [{"ref": key, "isin": isin} for key, (_issuer, isin) in examples.items()])
     for result in results:
         issuer_id, _isin = examples[result["ref"]]
         coverage = result["coverage"]
@@ -69,7 +61,7 @@ def test_each_status_on_file_is_reported_with_the_screening_of_its_issuer(client
 
 def test_a_firm_that_is_no_listed_issuer_has_no_research_status(client: TestClient) -> None:
     # Roshel is privately held: its subsidiaries are the registry's, and no COVERAGE.md row applies.
-    (roshel,) = _screen(client, [{"name": "Roshel Inc."}])
+    (roshel,) = screen(client, [{"name": "Roshel Inc."}])
     assert roshel["match"]["firm_id"] == "roshel" and roshel["match"]["issuer_id"] is None
     assert roshel["coverage"]["subsidiary_research"] is None
     assert "researched" not in roshel["coverage"]["checked"]

@@ -18,7 +18,7 @@ from service.app import create_app
 from service.cli import main
 from service.settings import Settings
 from service.universe import parse_ticker
-from tests.conftest import REAL, REPO, build_store, write_csv
+from tests.conftest import REAL, REPO, build_store, screen, write_csv
 
 DATA = REPO / "datasets" / "data"
 FINANCEDATABASE = REAL / "financedatabase_canada"
@@ -260,13 +260,6 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         yield test_client
 
 
-def _screen(client: TestClient, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    response = client.post("/v1/screen", json={"items": items})
-    assert response.status_code == 200, response.text
-    data: list[dict[str, Any]] = response.json()["data"]
-    return data
-
-
 def _portfolio() -> list[dict[str, str]]:
     with PORTFOLIO.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -282,7 +275,7 @@ def _symbols() -> dict[str, set[str]]:
 
 def test_a_held_back_portfolio_sent_by_isin_and_name(client: TestClient) -> None:
     holdings = _portfolio()
-    results = _screen(client, [{"ref": h["ref"], "name": h["name"], "isin": h["isin"]} for h in holdings])
+    results = screen(client, [{"ref": h["ref"], "name": h["name"], "isin": h["isin"]} for h in holdings])
     symbols = _symbols()
     right = wrong = 0
     listed = [h for h in holdings if h["expected_symbol"]]
@@ -303,7 +296,7 @@ def test_a_held_back_portfolio_sent_by_isin_and_name(client: TestClient) -> None
 
 def test_the_same_portfolio_by_isin_alone_never_passes_an_unmatched_item(client: TestClient) -> None:
     holdings = _portfolio()
-    results = _screen(client, [{"ref": h["ref"], "isin": h["isin"]} for h in holdings])
+    results = screen(client, [{"ref": h["ref"], "isin": h["isin"]} for h in holdings])
     unmatched = [r for r in results if r["match"] is None]
     assert unmatched and all(r["verdict"] == "not_covered" for r in unmatched)
     assert all("isin" in r["tried"][0] for r in unmatched)
@@ -313,7 +306,7 @@ def test_the_same_portfolio_by_isin_alone_never_passes_an_unmatched_item(client:
 
 def test_pass_is_known_and_checked_with_its_coverage(client: TestClient) -> None:
     # Loblaw: an issuer, no firm (CN Rail and Power Corporation, used here before, are now registry firms).
-    loblaw, cae = _screen(client, [{"isin": "CA5394811015"}, {"name": "CAE Inc."}])
+    loblaw, cae = screen(client, [{"isin": "CA5394811015"}, {"name": "CAE Inc."}])
     assert loblaw["verdict"] == "pass" and loblaw["match"]["issuer_id"] == "tsx-l"
     assert loblaw["match"]["firm_id"] is None
     assert loblaw["coverage"]["issuer_id"] == "tsx-l" and loblaw["coverage"]["snapshot_id"]
@@ -324,7 +317,7 @@ def test_pass_is_known_and_checked_with_its_coverage(client: TestClient) -> None
 
 
 def test_a_holding_sent_by_lei_finds_its_issuer(client: TestClient) -> None:
-    (aduro,) = _screen(client, [{"ref": "h1", "lei": "984500CDD5XBB88E4636"}])
+    (aduro,) = screen(client, [{"ref": "h1", "lei": "984500CDD5XBB88E4636"}])
     assert aduro["match"]["issuer_id"] == "cse-act" and aduro["match"]["decided_by"] == "lei"
     assert aduro["verdict"] == "pass"
 
@@ -340,14 +333,14 @@ def test_every_way_of_naming_cgi_finds_the_scored_firm(client: TestClient) -> No
         {"ticker": "GIB/A", "exchange": "XTSE"},
         {"name": "CGI INC"},
     ]
-    results = _screen(client, items)
+    results = screen(client, items)
     assert [r["match"]["firm_id"] for r in results] == ["cgi"] * len(items)
     assert all(r["verdict"] in ("flag", "exclude") for r in results)
     assert [r["match"]["decided_by"] for r in results[:3]] == ["isin", "cusip", "ticker"]
 
 
 def test_fields_that_name_different_firms_are_a_review_not_a_silent_pick(client: TestClient) -> None:
-    isin_vs_name, isin_vs_ticker = _screen(
+    isin_vs_name, isin_vs_ticker = screen(
         client,
         [
             {"isin": "CA7800871021", "name": "Toronto-Dominion Bank"},
@@ -357,12 +350,12 @@ def test_fields_that_name_different_firms_are_a_review_not_a_silent_pick(client:
     assert isin_vs_name["verdict"] == "review" and "tsx-td" in isin_vs_name["reason"]
     assert isin_vs_ticker["verdict"] == "review" and "different firms" in isin_vs_ticker["reason"]
     # A name that agrees, in a fund's own spelling, does not trigger a review.
-    (agrees,) = _screen(client, [{"isin": "CA7800871021", "name": "ROYAL BANK OF CANADA"}])
+    (agrees,) = screen(client, [{"isin": "CA7800871021", "name": "ROYAL BANK OF CANADA"}])
     assert agrees["verdict"] == "pass" and agrees["match"]["decided_by"] == "isin"
 
 
 def test_not_covered_says_what_was_tried(client: TestClient) -> None:
-    (apple,) = _screen(client, [{"isin": "US0378331005", "name": "Apple Inc", "ticker": "AAPL", "exchange": "NASDAQ"}])
+    (apple,) = screen(client, [{"isin": "US0378331005", "name": "Apple Inc", "ticker": "AAPL", "exchange": "NASDAQ"}])
     assert apple["verdict"] == "not_covered" and apple["match"] is None and apple["score"] is None
     assert [t.split(" ")[0] for t in apple["tried"]] == ["isin", "ticker", "name"]
 
@@ -371,7 +364,7 @@ def test_one_bad_item_in_a_batch_is_that_items_error(client: TestClient) -> None
     items: list[dict[str, Any]] = [{"ref": str(i), "isin": "CA7800871021"} for i in range(50)]
     items[17] = {"ref": "17", "isin": "CA7800871020"}
     items[31] = {"ref": "31"}
-    results = _screen(client, items)
+    results = screen(client, items)
     assert results[17]["verdict"] == "error" and results[17]["error"]["field"] == "items[17].isin"
     assert results[31]["verdict"] == "error" and "no usable field" in results[31]["error"]["detail"]
     assert [r["verdict"] for i, r in enumerate(results) if i not in (17, 31)] == ["pass"] * 48
@@ -409,7 +402,7 @@ def test_an_issuer_whose_name_is_in_the_records_is_a_review(tmp_path: Path) -> N
     """Vendor records carrying a universe issuer's exact name are unconfirmed: neither pass nor exposure."""
     db = _store_with_record(tmp_path, "ICE", "70CMSD26P00000999", "MAGNA INTERNATIONAL INC", "VEHICLE PARTS")
     with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as fresh:
-        magna, ry = _screen(fresh, [{"name": "Magna International Inc."}, {"isin": "CA7800871021"}])
+        magna, ry = screen(fresh, [{"name": "Magna International Inc."}, {"isin": "CA7800871021"}])
     assert magna["verdict"] == "review" and "unconfirmed" in magna["reason"] and magna["score"] is None
     assert magna["match"]["issuer_id"] == "tsx-mg" and "MAGNA INTERNATIONAL INC" in magna["reason"]
     assert ry["verdict"] == "pass"
@@ -421,13 +414,13 @@ def test_an_issuer_the_review_queue_offers_a_vendor_for_is_a_review_not_a_pass(t
     vendor = "WASTE CONNECTIONS OF NEW MEXICO, INC."
     db = _store_with_record(tmp_path, "CBP", "70B03C24P00000111", vendor, "TRASH COLLECTION")
     with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as fresh:
-        (wcn,) = _screen(fresh, [{"name": "Waste Connections, Inc."}])
+        (wcn,) = screen(fresh, [{"name": "Waste Connections, Inc."}])
     assert wcn["verdict"] == "review" and wcn["score"] is None and wcn["match"]["issuer_id"] == "tsx-wcn"
     assert "review queue" in wcn["reason"] and vendor in wcn["reason"]
 
 
 def test_a_look_alike_of_a_short_name_is_a_review_not_that_firm(client: TestClient) -> None:
-    (lookalike, real) = _screen(client, [{"ref": "a", "name": "ROSHELL LLC"}, {"ref": "b", "name": "Roshel LLC"}])
+    (lookalike, real) = screen(client, [{"ref": "a", "name": "ROSHELL LLC"}, {"ref": "b", "name": "Roshel LLC"}])
     assert lookalike["verdict"] == "review" and lookalike["match"] is None, lookalike
     assert "roshel" in json.dumps(lookalike).lower()  # the near miss is named for the analyst
     assert real["match"]["firm_id"] == "roshel" and real["verdict"] in ("exclude", "flag")
@@ -438,7 +431,7 @@ def test_a_look_alike_of_a_short_name_is_a_review_not_that_firm(client: TestClie
 def test_a_listed_subsidiary_and_its_listed_parent_are_each_screened_as_themselves(client: TestClient) -> None:
     """Great-West Lifeco is controlled by Power Corporation (through Power Financial): both are listed, so each
     answers for itself, and Empower, Great-West Lifeco's U.S. insurer, is answered as Great-West Lifeco's."""
-    gwo, power, empower = _screen(
+    gwo, power, empower = screen(
         client,
         [{"ticker": "GWO", "exchange": "TSX"}, {"ticker": "POW", "exchange": "TSX"},
          {"name": "Empower Annuity Insurance Company of America"}],
@@ -451,7 +444,7 @@ def test_a_listed_subsidiary_and_its_listed_parent_are_each_screened_as_themselv
 def test_an_isin_the_source_copied_onto_another_ticker_identifies_neither(client: TestClient) -> None:
     """FinanceDatabase's FSV.TO row carries Colliers' CUSIP, ISIN and FIGI: the build drops them from both tickers,
     so Colliers' ISIN is not answered as FirstService (an unidentified holding is never a pass)."""
-    [colliers] = _screen(client, [{"isin": "CA1946931070"}])
+    [colliers] = screen(client, [{"isin": "CA1946931070"}])
     assert colliers["match"] is None and colliers["verdict"] == "not_covered"
-    [firstservice] = _screen(client, [{"ticker": "FSV", "exchange": "TSX"}])
+    [firstservice] = screen(client, [{"ticker": "FSV", "exchange": "TSX"}])
     assert firstservice["match"]["firm_id"] == "tsx-fsv"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from datasets.ingest import Kind, SourceMeta, own_format
 from datasets.sources.coverage.build import STATUSES
-from datasets.sql import FieldSpec, check_in, check_required, lower_text, text
+from datasets.sql import FieldSpec, check_in, check_known_issuer, check_required, lower_text, text
 
 META = SourceMeta.from_yaml(Path(__file__).with_name("source.yml"))
 
@@ -25,10 +25,7 @@ RESEARCH = own_format(
     spec=RESEARCH_FIELDS,
     checks=(
         check_required("issuer_id"),
-        (
-            f"{text('issuer_id')} IS NOT NULL AND {lower_text('issuer_id')} NOT IN (SELECT issuer_id FROM issuers)",
-            "'unknown issuer in issuer_id: ' || \"issuer_id\"",
-        ),
+        check_known_issuer("issuer_id"),
         check_in("research_status", STATUSES),
         check_required("coverage_table"),
     ),

@@ -11,6 +11,7 @@ from datasets.sql import (
     FieldSpec,
     check_in,
     check_known_firm,
+    check_known_issuer,
     check_required,
     check_shape,
     flag,
@@ -89,10 +90,7 @@ LISTINGS = own_format(
     spec=LISTING_FIELDS,
     checks=(
         check_required("issuer_id"),
-        (
-            f"{text('issuer_id')} IS NOT NULL AND {lower_text('issuer_id')} NOT IN (SELECT issuer_id FROM issuers)",
-            "'unknown issuer in issuer_id: ' || \"issuer_id\"",
-        ),
+        check_known_issuer("issuer_id"),
         check_in("exchange", tuple(e.lower() for e in EXCHANGES)),
         check_required("ticker"),
         check_shape("isin", ISIN, "an ISIN"),
