@@ -33,8 +33,9 @@ def read_frames(con: duckdb.DuckDBPyConnection) -> StoreFrames:
         .pl()
         .lazy()
     )
+    leads = con.sql("SELECT recipient_name, issuer_id, lead FROM review_leads ORDER BY recipient_name").pl().lazy()
     goc = read_goc_frames(con)
-    return StoreFrames(**frames, overrides=overrides, issuers=issuers, **goc)
+    return StoreFrames(**frames, overrides=overrides, issuers=issuers, review_leads=leads, **goc)
 
 
 def read_goc_frames(con: duckdb.DuckDBPyConnection) -> dict[str, pl.LazyFrame]:

@@ -413,6 +413,19 @@ CREATE TABLE IF NOT EXISTS issuer_research (
     source_line       BIGINT
 );
 
+-- Leads the subsidiary research could not settle (datasets/data/review_leads.csv, curated): a vendor of the records
+-- that may be a universe issuer's. The review queue offers it for that issuer; nothing counts until confirmed.
+CREATE TABLE IF NOT EXISTS review_leads (
+    recipient_name    VARCHAR PRIMARY KEY,   -- the vendor's name as the records spell it
+    issuer_id         VARCHAR NOT NULL,
+    lead              VARCHAR NOT NULL,      -- why it may be the issuer's, and what is missing
+    source_url        VARCHAR NOT NULL,
+    source_publisher  VARCHAR,
+    row_hash          VARCHAR NOT NULL,
+    source_id         INTEGER,
+    source_line       BIGINT
+);
+
 -- Every listing (share class on an exchange) of a universe issuer, with its identifiers.
 CREATE TABLE IF NOT EXISTS issuer_listings (
     listing_key       VARCHAR PRIMARY KEY,  -- exchange|ticker

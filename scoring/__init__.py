@@ -272,5 +272,6 @@ def score(frames: StoreFrames, methodology: Methodology, as_of: date) -> ScoreRe
             matcher,
             frames.issuers.collect() if frames.issuers is not None else None,
             overrides=overrides,
+            leads=frames.review_leads.collect() if frames.review_leads is not None else None,
         ),
     )

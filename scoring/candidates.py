@@ -5,6 +5,8 @@ and award keys. Nothing here adds to a score: an analyst confirms a candidate wi
 Reasons, strongest first:
 - `canadian_recipient`: a record of the same name gives the recipient's (or subawardee's) country as Canada (that
   record makes it a Canadian firm; this name's records that give no country are queued, not taken);
+- `curated_lead`: the subsidiary research (COVERAGE.md) left this vendor as a lead it could not settle: it may be
+  the named issuer's, but no primary source says so and dates it (`datasets/data/review_leads.csv`);
 - `near_miss`: the name resembles a registry firm's (a look-alike spelling, a partial resemblance) but was not
   attributed, because a name alone is not proof;
 - `issuer_name`: the vendor's name opens with a Canadian listed issuer's name, word for word, or with a coined
@@ -34,6 +36,7 @@ class Reason(StrEnum):
     """The code that opens each reason, strongest first; the API filters the queue by it."""
 
     CANADIAN_RECIPIENT = "canadian_recipient"
+    CURATED_LEAD = "curated_lead"
     NEAR_MISS = "near_miss"
     ISSUER_NAME = "issuer_name"
     CANADIAN_TAX = "canadian_tax"
@@ -127,15 +130,28 @@ def near_misses(matcher: NameMatcher, names: list[str], reason: str = Reason.NEA
     return near
 
 
+def _lead_frame(leads: pl.DataFrame | None) -> pl.DataFrame:
+    """The unsettled leads by normalised vendor name: the issuer each suggests and its reason."""
+    schema = {"_key": pl.String, "_lead_issuer": pl.String, "_lead": pl.String}
+    if leads is None or leads.is_empty():
+        return pl.DataFrame(schema=schema)
+    rows = zip(normalize_names(leads["recipient_name"].to_list()), leads["issuer_id"], leads["lead"], strict=True)
+    found = [(key, str(issuer), f"{Reason.CURATED_LEAD}: {lead} ({issuer})") for key, issuer, lead in rows if key]
+    return pl.DataFrame(found, schema=schema, orient="row").unique("_key", keep="first", maintain_order=True)
+
+
 def review_candidates(
     attributed: pl.DataFrame,
     matcher: NameMatcher,
     issuers: pl.DataFrame | None = None,
     limit: int | None = None,
     overrides: pl.DataFrame | None = None,
+    leads: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """One row per unattributed vendor name with at least one reason, most dollars first. A vendor an analyst
-    has ruled on (an "is_not" override of its name or UEI) has been reviewed and leaves the queue."""
+    has ruled on (an "is_not" override of its name or UEI) has been reviewed and leaves the queue. `leads`
+    (recipient_name, issuer_id, lead) are the research's unsettled leads, matched on the normalised name; a lead's
+    issuer is the one suggested."""
     open_links = attributed.filter(
         pl.col("firm_id").is_null() & (pl.col("link_kind") != "evidence") & pl.col("recipient_name").is_not_null()
     )
@@ -192,6 +208,8 @@ def review_candidates(
         orient="row",
     )
 
+    lead_frame = _lead_frame(leads)
+
     def reason(flag: str | pl.Expr, code: Reason, detail: str) -> pl.Expr:
         return pl.when(pl.col(flag) if isinstance(flag, str) else flag).then(pl.lit(f"{code}: {detail}"))
 
@@ -199,13 +217,17 @@ def review_candidates(
     ranked = (
         vendors.join(near_frame, on="recipient_name", how="left")
         .join(issuer_frame, on="recipient_name", how="left")
+        .with_columns(normalized_name_expr(pl.col("recipient_name")).alias("_key"))
+        .join(lead_frame, on="_key", how="left")
         .with_columns(
+            pl.coalesce("_lead_issuer", "suggested_issuer_id").alias("suggested_issuer_id"),
             pl.concat_list(
                 reason(
                     "_canadian",
                     Reason.CANADIAN_RECIPIENT,
                     "a record of this name gives the recipient's country as Canada",
                 ),
+                "_lead",
                 "_near",
                 "_issuer",
                 reason("_canadian_tax", Reason.CANADIAN_TAX, "a description charges Canadian sales tax (HST/GST/QST)"),
@@ -222,7 +244,7 @@ def review_candidates(
                 ),
             )
             .list.drop_nulls()
-            .alias("reasons")
+            .alias("reasons"),
         )
         .filter(pl.col("reasons").list.len() > 0)
         .sort(["amount", "recipient_name"], descending=[True, False])

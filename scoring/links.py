@@ -73,6 +73,7 @@ class StoreFrames:
     ownership: pl.LazyFrame
     overrides: pl.LazyFrame | None = None  # analysts' match decisions (scheme, value, firm_id, decision, ...)
     issuers: pl.LazyFrame | None = None  # universe issuers not in the registry (issuer_id, name): review reasons
+    review_leads: pl.LazyFrame | None = None  # unsettled leads (recipient_name, issuer_id, lead): review reasons
     goc_vendor_totals: pl.LazyFrame | None = None  # Government of Canada totals per vendor and fiscal year (CAD)
     goc_contracts: pl.LazyFrame | None = None  # Government of Canada contract rows (CAD)
     goc_vendor_spellings: pl.LazyFrame | None = None  # the spellings (group_name, spelling) each total groups

@@ -682,7 +682,8 @@ class ReviewCandidate(BaseModel):
     agencies: list[str] = Field(description="the awarding agency codes in those records")
     reasons: list[str] = Field(
         description="why it is queued, strongest first, each opening with its code and giving its detail: "
-        "canadian_recipient, near_miss, issuer_name, canadian_tax, foreign_owned, foreign_entity, us_arm_name"
+        "canadian_recipient, curated_lead, near_miss, issuer_name, canadian_tax, foreign_owned, foreign_entity, "
+        "us_arm_name"
     )
     suggested_firm_id: str | None = Field(description="the registry firm it may be (from a near miss)")
     suggested_issuer_id: str | None = Field(description="the listed issuer it may be (from its name)")

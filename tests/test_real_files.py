@@ -15,6 +15,7 @@ from datasets.frames import read_frames, write_result
 from datasets.ingest import LoadReport, ingest_paths
 from datasets.store import connect, load_bundled, table_counts
 from scoring import ScoreResult, load_methodology, score
+from scoring.candidates import Reason
 from service.cli import main
 from tests.conftest import REPO, read_only
 
@@ -211,6 +212,12 @@ def test_the_review_queue_on_the_real_files(
     assert codes["FOSTER & FREEMAN USA INC"] == {"us_arm_name"}
     assert codes["DEMUS ENTERPRISE CORP."] == {"foreign_entity"}  # "FOREIGN-OWNED BUSINESS NOT INCORPORATED ..."
     assert "USA COURIERS, INC." not in codes and "CORRECTIONS CORPORATION OF AMERICA" in codes  # flagged, not named
+    # Every lead the subsidiary research left (review_leads.csv) is queued for its issuer, its reason first.
+    with (REPO / "datasets" / "data" / "review_leads.csv").open(encoding="utf-8", newline="") as handle:
+        leads = {row["recipient_name"]: row["issuer_id"] for row in csv.DictReader(handle)}
+    suggested = dict(zip(queue["recipient_name"], queue["suggested_issuer_id"], strict=True))
+    assert {name: suggested.get(name) for name in leads} == leads
+    assert all(Reason.CURATED_LEAD in codes[name] for name in leads)
     assert queue["amount"].is_sorted(descending=True) and (queue["amount"] > 0).all()
     assert all(reasons for reasons in queue["reasons"].to_list())
     assert all(keys for keys in queue["award_keys"].to_list())

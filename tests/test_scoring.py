@@ -518,3 +518,28 @@ def test_evidence_about_an_award_that_netted_to_zero_counts_nothing() -> None:
     ).contributions
     assert c["weighted_amount_cents"].to_list() == [0]  # not the nominal US$100,000 of a document with no figure
     assert c["contribution"].to_list() == [0.0]
+
+
+def test_the_review_queue_offers_a_curated_lead_for_its_issuer_until_an_analyst_rules_on_it() -> None:
+    """UNIFIRE, INC. has no reason of its own to be queued (no Canadian country, flag or name of an issuer), but the
+    subsidiary research left it as a lead for Mission Ready Solutions: the queue offers it for that issuer, and an
+    analyst's "is not" ruling takes it out. A lead adds nothing to a score."""
+    names = ["UNIFIRE, INC.", "UNIFIED FIRE PROTECTION LLC"]
+    base = _frames(transactions=[tx(f"t{i}", f"A{i}", "100.00", date(2026, 1, 1), n) for i, n in enumerate(names)])
+    leads = pl.LazyFrame(
+        {"recipient_name": ["UNIFIRE INC"], "issuer_id": ["tsxv-mrs"], "lead": ["named as the payee of its contracts"]}
+    )
+    frames = StoreFrames(**{**base.__dict__, "review_leads": leads})
+    result = score(frames, load_methodology(), AS_OF)
+    queue = result.candidates
+    assert queue["recipient_name"].to_list() == ["UNIFIRE, INC."]  # matched on the normalised name
+    assert queue["suggested_issuer_id"].to_list() == ["tsxv-mrs"]
+    assert queue["reasons"].to_list() == [["curated_lead: named as the payee of its contracts (tsxv-mrs)"]]
+    assert result.contributions.height == 0 and result.scores.height == 0
+    ruled = pl.LazyFrame(  # `exposure overrides add --name ... --decision is_not`: no firm
+        {"scheme": ["name"], "value": [normalize_name("UNIFIRE, INC.")], "firm_id": [None],
+         "decision": ["is_not"], "override_id": [1]},
+        schema_overrides={"firm_id": pl.String},
+    )  # fmt: skip
+    after = score(StoreFrames(**{**frames.__dict__, "overrides": ruled}), load_methodology(), AS_OF).candidates
+    assert after.height == 0

@@ -419,6 +419,22 @@ def test_an_issuer_the_review_queue_offers_a_vendor_for_is_a_review_not_a_pass(t
     assert "review queue" in wcn["reason"] and vendor in wcn["reason"]
 
 
+def test_a_vendor_the_research_left_as_a_lead_makes_its_issuer_a_review(tmp_path: Path) -> None:
+    """UNIFIRE, INC. shares no word with Mission Ready Solutions, but the subsidiary research left it as a lead for
+    that issuer (`review_leads.csv`): the queue offers it with the lead as its reason, and screening the issuer
+    says review, never a clean pass, until an analyst rules on it."""
+    vendor = "UNIFIRE, INC."
+    db = _store_with_record(tmp_path, "CBP", "70B03C22P00000623", vendor, "FIRE SUPPRESSION EQUIPMENT")
+    with TestClient(create_app(Settings(db=db, anonymous_scopes="read,screen"))) as fresh:
+        (mission,) = screen(fresh, [{"name": "Mission Ready Solutions Inc."}])
+        queue = fresh.get("/v1/candidates", params={"reason": "curated_lead"}).json()["data"]
+    assert (
+        mission["verdict"] == "review" and mission["match"]["issuer_id"] == "tsxv-mrs" and vendor in mission["reason"]
+    )
+    (unifire,) = [c for c in queue if c["recipient_name"] == vendor]
+    assert unifire["suggested_issuer_id"] == "tsxv-mrs" and unifire["reasons"][0].startswith("curated_lead: ")
+
+
 def test_a_look_alike_of_a_short_name_is_a_review_not_that_firm(client: TestClient) -> None:
     (lookalike, real) = screen(client, [{"ref": "a", "name": "ROSHELL LLC"}, {"ref": "b", "name": "Roshel LLC"}])
     assert lookalike["verdict"] == "review" and lookalike["match"] is None, lookalike

@@ -1,5 +1,7 @@
-"""The research status of each issuer's U.S. subsidiaries (issue #11), as `build.py` writes it from COVERAGE.md:
-what a screening `pass` for the issuer rests on besides its own names."""
+"""What the research of issuers' U.S. subsidiaries (issue #11) left: each issuer's research status, as `build.py`
+writes it from COVERAGE.md (what a screening `pass` rests on besides the issuer's own names), and the leads it
+could not settle, vendors of the records that may be an issuer's (`review_leads.csv`, curated): the review queue
+offers them, and nothing counts until an analyst confirms."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from pathlib import Path
 
 from datasets.ingest import Kind, SourceMeta, own_format
 from datasets.sources.coverage.build import STATUSES
-from datasets.sql import FieldSpec, check_in, check_known_issuer, check_required, lower_text, text
+from datasets.sql import FieldSpec, check_in, check_known_issuer, check_required, lower_text, text, upper_text
 
 META = SourceMeta.from_yaml(Path(__file__).with_name("source.yml"))
 
@@ -32,6 +34,29 @@ RESEARCH = own_format(
     meta=META,
 )
 
-KINDS: tuple[Kind, ...] = (RESEARCH,)
-# Statuses refer to universe issuers, so they load after the issuers.
-BUNDLED_FILES: tuple[tuple[str, Kind], ...] = (("issuer_research.csv", RESEARCH),)
+LEAD_FIELDS: FieldSpec = {
+    "recipient_name": upper_text,
+    "issuer_id": lower_text,
+    "lead": text,
+    "source_url": text,
+    "source_publisher": text,
+}
+LEADS = own_format(
+    name="registry_review_leads",
+    description="exposure-screen unsettled leads: vendors that may be an issuer's (recipient_name, issuer_id, lead)",
+    table="review_leads",
+    key="recipient_name",
+    spec=LEAD_FIELDS,
+    checks=(
+        check_required("recipient_name"),
+        check_required("issuer_id"),
+        check_known_issuer("issuer_id"),
+        check_required("lead", "lead (why the vendor may be the issuer's, and what is missing)"),
+        check_required("source_url"),
+    ),
+    meta=META,
+)
+
+KINDS: tuple[Kind, ...] = (RESEARCH, LEADS)
+# Both refer to universe issuers, so they load after the issuers.
+BUNDLED_FILES: tuple[tuple[str, Kind], ...] = (("issuer_research.csv", RESEARCH), ("review_leads.csv", LEADS))
