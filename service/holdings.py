@@ -31,6 +31,7 @@ ANSWER_COLUMNS = (
     "match_confidence",
     "score",
     "tier",
+    "subsidiary_research",
 )
 
 
@@ -97,6 +98,7 @@ def screening_csv(response: ScreeningResponse, items: Sequence[ScreenItem | None
         columns["match_confidence"].append(match.confidence if match else None)
         columns["score"].append(result.score)
         columns["tier"].append(result.tier)
+        columns["subsidiary_research"].append(result.coverage.subsidiary_research if result.coverage else None)
     count = len(response.data)
     columns["screening_id"] = [response.screening_id] * count
     columns["snapshot_id"] = [response.snapshot_id] * count

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from datasets.sources.coverage.build import OUTPUT as RESEARCH
 from service.app import create_app
 from service.settings import Settings
 from service.state import ServiceState
@@ -56,6 +57,10 @@ def test_a_csv_body_answered_in_csv(served: tuple[TestClient, dict[str, str]]) -
     assert rows[2]["name"] == "'=HYPERLINK(1)"  # the caller's own cell, neutralised on the way back
     assert rows[3]["verdict"] == "not_covered"
     assert len({r["screening_id"] for r in rows}) == 1 and rows[0]["snapshot_id"]
+    # How far each identified issuer's U.S. subsidiaries were researched: empty for a private firm or no match.
+    researched = {r["issuer_id"]: r["research_status"] for r in _rows(RESEARCH.read_text(encoding="utf-8"))}
+    assert rows[1]["subsidiary_research"] == researched["thomson-reuters"]
+    assert rows[0]["subsidiary_research"] == "" and rows[3]["subsidiary_research"] == ""
 
 
 def test_a_multipart_upload_answered_in_json_with_the_inputs(served: tuple[TestClient, dict[str, str]]) -> None:
