@@ -482,8 +482,8 @@ def screen_one(
         if queued is not None:
             reason = (
                 f"unconfirmed: the review queue offers {queued.records:,} loaded records of "
-                f"{', '.join(queued.names[:3])}, whose name opens like the issuer's, as possibly its subsidiary; "
-                "nothing ties them to this issuer yet, so an analyst must confirm or reject"
+                f"{', '.join(queued.names[:3])} as possibly its subsidiary (GET /v1/candidates gives the queue's "
+                "reasons); nothing ties them to this issuer yet, so an analyst must confirm or reject"
             )
             return _answer(item, "review", reason, match=match, tried=tried, coverage=coverage)
         reason = f"known issuer, checked: its name appears in none of the loaded records{scope}"

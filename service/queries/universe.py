@@ -92,7 +92,7 @@ _QUEUED_FOR_ISSUERS = """
 
 
 def queued_for_issuers(cur: Cursor, as_of: date, methodology_version: str) -> list[tuple[str, list[str], int]]:
-    """Per issuer, the review queue's vendors that may be its (their names open with the issuer's name)."""
+    """Per issuer, the review queue's vendors suggested as its (by its name, or by a lead the research left)."""
     return [
         (str(issuer_id), [str(n) for n in names], int(records))
         for issuer_id, names, records in cur.tuples(_QUEUED_FOR_ISSUERS, [as_of, methodology_version])
