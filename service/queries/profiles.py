@@ -22,7 +22,7 @@ from service.models import (
     Subsidiary,
     SubsidiaryResearch,
 )
-from service.queries import export_controls, federal
+from service.queries import export_controls, federal, universe
 from service.queries.firms import SUMMARY_COLUMNS, top_awards
 
 # The columns of a contribution as the API shows it.
@@ -154,14 +154,7 @@ def all_profiles(cur: Cursor, snapshot: Snapshot, top_n: int) -> dict[str, FirmP
             "FROM match_overrides ORDER BY firm_id, override_id"
         )
     )
-    # The table's CHECK constraint holds research_status to the literal's values.
-    researched = {
-        str(firm_id): cast(SubsidiaryResearch, status)
-        for firm_id, status in cur.tuples(
-            "SELECT i.firm_id, coalesce(r.research_status, 'not_researched') FROM issuers i "
-            "LEFT JOIN issuer_research r USING (issuer_id) WHERE i.firm_id IS NOT NULL"
-        )
-    }
+    researched = universe.research_of_firms(cur)
     ottawa = federal.ottawa_contracts_by_firm(cur, snapshot)
     controlled: dict[str, list[ExportControlEntry]] = {}
     for entry in export_controls.export_controls(cur, snapshot):
@@ -200,7 +193,8 @@ def all_profiles(cur: Cursor, snapshot: Snapshot, top_n: int) -> dict[str, FirmP
             identifiers=[Identifier(**r) for r in identifiers.get(firm_id, [])],
             aliases=[Alias(**r) for r in aliases.get(firm_id, [])],
             subsidiaries=[Subsidiary(**r) for r in subsidiaries.get(firm_id, [])],
-            subsidiary_research=researched.get(firm_id),
+            # The table's CHECK constraint holds research_status to the literal's values.
+            subsidiary_research=cast(SubsidiaryResearch | None, researched.get(firm_id)),
             contributions=[Contribution(**r) for r in contributions.get(firm_id, [])],
             contributions_total=totals.get(firm_id, 0),
             evidence=[Evidence(**r) for r in evidence.get(firm_id, [])],

@@ -36,13 +36,23 @@ _NAME_RECORDS = """
 """
 
 
+# Each issuer with the research status of its U.S. subsidiaries: `not_researched` where COVERAGE.md has no row.
+_WITH_RESEARCH = "issuers i LEFT JOIN issuer_research r USING (issuer_id)"
+_RESEARCH_STATUS = "coalesce(r.research_status, 'not_researched')"
+
+
 def issuers(cur: Cursor) -> list[tuple[Any, ...]]:
-    """(issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector, research_status):
-    the research status of its U.S. subsidiaries is `not_researched` where COVERAGE.md has no row for it."""
+    """(issuer_id, name, firm_id, status, primary_exchange, primary_ticker, listings, sector, research_status)."""
     return cur.tuples(
         "SELECT i.issuer_id, i.name, i.firm_id, i.status, i.primary_exchange, i.primary_ticker, i.listings, i.sector, "
-        "coalesce(r.research_status, 'not_researched') FROM issuers i LEFT JOIN issuer_research r USING (issuer_id)"
+        f"{_RESEARCH_STATUS} FROM {_WITH_RESEARCH}"
     )
+
+
+def research_of_firms(cur: Cursor) -> dict[str, str]:
+    """firm_id -> the research status of its issuer's U.S. subsidiaries, for every registry firm that is an issuer."""
+    rows = cur.tuples(f"SELECT i.firm_id, {_RESEARCH_STATUS} FROM {_WITH_RESEARCH} WHERE i.firm_id IS NOT NULL")
+    return {str(firm_id): str(status) for firm_id, status in rows}
 
 
 def listings(cur: Cursor) -> list[tuple[Any, ...]]:
